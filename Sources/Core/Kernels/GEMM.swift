@@ -1,0 +1,25 @@
+#if canImport(Accelerate)
+import Accelerate
+#else
+import CBLAS
+#endif
+
+extension Kernels {
+    /// C = alpha * op(A) * op(B) + beta * C for row-major matrices, through the system BLAS
+    /// (OpenBLAS on Linux, Accelerate on macOS). op(A) is m x k, op(B) is k x n, C is m x n.
+    @inline(__always)
+    static func gemm(transposeA: Bool = false, transposeB: Bool = false,
+                     m: Int, n: Int, k: Int,
+                     alpha: Float = 1,
+                     a: UnsafePointer<Float>, lda: Int,
+                     b: UnsafePointer<Float>, ldb: Int,
+                     beta: Float = 0,
+                     c: UnsafeMutablePointer<Float>, ldc: Int) {
+        guard m > 0, n > 0 else { return }
+        cblas_sgemm(CblasRowMajor,
+                    transposeA ? CblasTrans : CblasNoTrans,
+                    transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha,
+                    a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+#if canImport(Accelerate)
+import Accelerate
+#else
+import CBLAS
+#endif
+
+/// How many cores the engine uses: both its own loops and the BLAS library's.
+///
+/// Work is always split into the same chunks for a given thread count, and no sum is split
+/// across threads unless its parts are combined in a fixed order, so a run is reproducible for a
+/// given seed and thread count.
+public enum Threads {
+    nonisolated(unsafe) public private(set) static var count: Int = {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        setBLASThreads(cores)
+        return cores
+    }()
+
+    /// Sets the number of threads (the `--threads` flag). Values below 1 mean 1.
+    public static func set(_ threads: Int) {
+        count = max(1, threads)
+        setBLASThreads(count)
+    }
+
+    private static func setBLASThreads(_ threads: Int) {
+        #if !canImport(Accelerate)
+        openblas_set_num_threads(Int32(threads))
+        #endif
+    }
+}
+
+/// Runs `body` on `0..<n` split into at most `Threads.count` contiguous ranges, in parallel.
+/// Small jobs (`n * costPerItem` below a threshold) run on the calling thread.
+@inline(__always)
+func parallelFor(_ n: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
+    let workers = min(Threads.count, n)
+    if workers <= 1 || n * costPerItem < 32_768 {
+        body(0..<n)
+        return
+    }
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        let start = n * worker / workers
+        let end = n * (worker + 1) / workers
+        if start < end { body(start..<end) }
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+@testable import Core
+
+/// PyTorch's reference tensors, copied from ../shared/fixtures/pytorch into Tests/CoreTests/Fixtures.
+enum Fixtures {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    static func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+    static func load(_ name: String) throws -> StateDict {
+        try Safetensors.read(path(name + ".safetensors")).0
+    }
+}
+
+extension StateDict {
+    /// A fixture tensor that must exist.
+    func require(_ key: String) throws -> Tensor {
+        try #require(self[key], "fixture has no tensor '\(key)'")
+    }
+
+    /// Integer labels stored as int64 (read as floats).
+    func labels(_ key: String) throws -> [Int] {
+        try require(key).scalars.map { Int($0) }
+    }
+
+    /// The entries whose keys start with `prefix.`, with the prefix removed.
+    func withPrefix(_ prefix: String) -> StateDict {
+        var out = StateDict()
+        for (key, tensor, dtype) in entries where key.hasPrefix(prefix + ".") {
+            out.set(String(key.dropFirst(prefix.count + 1)), tensor, dtype: dtype)
+        }
+        return out
+    }
+}
+
+/// Largest absolute difference divided by the largest magnitude of the reference.
+func relativeError(_ actual: Tensor, _ expected: Tensor) -> Float {
+    precondition(actual.count == expected.count, "compare: \(actual.shape) vs \(expected.shape)")
+    var worst: Float = 0, scale: Float = 0
+    for i in 0..<expected.count {
+        worst = max(worst, abs(actual.data[i] - expected.data[i]))
+        scale = max(scale, abs(expected.data[i]))
+    }
+    return worst / max(scale, 1e-30)
+}
+
+/// Expects `actual` to match PyTorch's `expected` within `tolerance` relative error.
+func expectClose(_ actual: Tensor?, _ expected: Tensor, tolerance: Float = 1e-5, _ what: String,
+                 sourceLocation: SourceLocation = #_sourceLocation) {
+    guard let actual else {
+        Issue.record("\(what): no tensor", sourceLocation: sourceLocation)
+        return
+    }
+    #expect(actual.shape == expected.shape || actual.count == expected.count,
+            "\(what): shape \(actual.shape) vs \(expected.shape)", sourceLocation: sourceLocation)
+    let error = relativeError(actual, expected)
+    #expect(error <= tolerance, "\(what): relative error \(error) > \(tolerance)", sourceLocation: sourceLocation)
+}
