@@ -1,0 +1,21 @@
+import Foundation
+import Core
+
+/// Runs a lesson's body and turns any reported problem into one message on stderr and a
+/// non-zero exit, never a crash trace.
+public func runLesson(_ body: () throws -> Void) -> Never {
+    do {
+        try body()
+        exit(0)
+    } catch let error as CoreError {
+        fail(error.description)
+    } catch {
+        fail("\(error)")
+    }
+}
+
+/// Prints `error: message` to standard error and exits with status 1.
+public func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    exit(1)
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Core
+
+/// Tells the lesson: every line goes to the console and, as Markdown, into
+/// `output/<Lesson>/report.md`, a notebook of the run with its charts embedded.
+public final class Narrator {
+    public let lessonName: String
+    /// Folder of this lesson's files: `<output>/<Lesson>/`.
+    public let folder: URL
+    private var markdown: [String] = []
+
+    public init(lesson: String, output: URL) {
+        lessonName = lesson
+        folder = output.appendingPathComponent(lesson, isDirectory: true)
+    }
+
+    /// A banner like the original lesson's `=====` headings.
+    public func title(_ text: String) {
+        print("\n" + String(repeating: "=", count: 70))
+        print(text)
+        print(String(repeating: "=", count: 70))
+        markdown.append("# \(text)\n")
+    }
+
+    /// A numbered section heading.
+    public func section(_ text: String) {
+        print("\n\(text)")
+        print(String(repeating: "-", count: min(70, text.count)))
+        markdown.append("\n## \(text)\n")
+    }
+
+    /// Narration: a paragraph of prose.
+    public func say(_ text: String = "") {
+        print(text)
+        markdown.append(text.isEmpty ? "" : text + "\n")
+    }
+
+    /// Program output shown verbatim (a printed model, a table, numbers in columns).
+    public func output(_ text: String) {
+        print(text)
+        markdown.append("```\n\(text)\n```\n")
+    }
+
+    /// A chart the lesson wrote: named on the console, embedded in the report.
+    public func chart(_ url: URL, caption: String) {
+        print("Chart written: \(displayPath(url))  (\(caption))")
+        let relative = url.path.hasPrefix(folder.path + "/") ? String(url.path.dropFirst(folder.path.count + 1))
+                                                               : url.path
+        markdown.append("![\(caption)](\(relative))\n\n*\(caption)*\n")
+    }
+
+    /// Where a chart of this lesson goes.
+    public func chartURL(_ fileName: String) -> URL { folder.appendingPathComponent(fileName) }
+
+    /// Writes report.md (atomically) and says where it is.
+    public func writeReport() throws {
+        let url = folder.appendingPathComponent("report.md")
+        try AtomicFile.write(Data(markdown.joined(separator: "\n").utf8), to: url.path)
+        print("\nReport written: \(displayPath(url))")
+    }
+
+    /// A path relative to the working directory when it lies below it.
+    public func displayPath(_ url: URL) -> String {
+        let cwd = FileManager.default.currentDirectoryPath + "/"
+        return url.path.hasPrefix(cwd) ? String(url.path.dropFirst(cwd.count)) : url.path
+    }
+}

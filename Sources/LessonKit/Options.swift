@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import Core
+
+/// Flags every lesson takes: reproducibility, cores, and where files go.
+public struct RunOptions: ParsableArguments {
+    @Option(help: "Seed of the random generator; the same seed and thread count give the same numbers.")
+    public var seed: UInt64 = 0
+
+    @Option(help: "Number of CPU threads (default: all cores).")
+    public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Folder for charts, reports, checkpoints and histories.")
+    public var output: String = "output"
+
+    public init() {}
+
+    public mutating func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads)).") }
+    }
+
+    /// Applies the seed and thread count, and checks the output folder. Call before narrating.
+    public func apply(lesson: String) throws -> Narrator {
+        Threads.set(threads)
+        Random.manualSeed(seed)
+        let root = try OutputFolder.prepare(output, lesson: lesson)
+        return Narrator(lesson: lesson, output: root)
+    }
+}
+
+/// Flags of lessons that train networks.
+public struct TrainingOptions: ParsableArguments {
+    @Option(help: "Training epochs (default: the original lesson's schedule for this lesson).")
+    public var epochs: Int?
+
+    @Option(name: .customLong("batch-size"), help: "Images per training batch.")
+    public var batchSize: Int = 64
+
+    @Option(help: "Adam learning rate.")
+    public var lr: Double = 0.001
+
+    @Option(name: .customLong("data-dir"), help: "Folder holding the dataset (default: the copy shipped in data/).")
+    public var dataDir: String?
+
+    @Option(help: "Dataset: mnist or fashion-mnist.")
+    public var dataset: DatasetChoice = .mnist
+
+    @Flag(help: "The quick version: a subset of the data (2 epochs of 40 batches, 2,000 test images).")
+    public var quick = false
+
+    @Option(help: "Repeat the comparison with this many seeds (seed, seed+1, ...) and report mean and spread.")
+    public var seeds: Int = 1
+
+    public init() {}
+
+    public mutating func validate() throws {
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1 (got \(epochs)).") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1 (got \(batchSize)).") }
+        guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number (got \(lr)).") }
+        guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1 (got \(seeds)).") }
+        if let dataDir {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: dataDir, isDirectory: &isFolder), isFolder.boolValue else {
+                throw ValidationError("--data-dir \(dataDir) is not a folder. Point it at a folder with the four MNIST files, or leave it out to use data/.")
+            }
+        }
+    }
+}
+
+/// `--dataset mnist|fashion-mnist`.
+public enum DatasetChoice: String, ExpressibleByArgument, CaseIterable {
+    case mnist
+    case fashionMnist = "fashion-mnist"
+
+    public var kind: DatasetKind { self == .mnist ? .mnist : .fashionMNIST }
+}
