@@ -1,0 +1,61 @@
+import Foundation
+import Core
+
+/// The data and schedule a training lesson runs with, decided from its flags.
+public struct LessonData {
+    public let kind: DatasetKind
+    public let train: MNISTDataset
+    public let test: MNISTDataset
+    public let quick: Bool
+    public let options: TrainingOptions
+
+    /// Quick version: this many batches per epoch, 2 epochs, and this many test images.
+    public static let quickBatches = 40
+    public static let quickEpochs = 2
+    public static let quickTestImages = 2_000
+
+    /// Loads the training and test splits (the shipped copy in data/, or `--data-dir`).
+    public static func load(_ options: TrainingOptions) throws -> LessonData {
+        let kind = options.dataset.kind
+        let root = options.dataDir ?? defaultDataRoot()
+        let train = try MNISTDataset(root: root, kind: kind, train: true)
+        let test = try MNISTDataset(root: root, kind: kind, train: false)
+        return LessonData(kind: kind, train: train,
+                          test: options.quick ? test.subset(limit: quickTestImages) : test,
+                          quick: options.quick, options: options)
+    }
+
+    /// `data/` in the working directory, else the one beside this package's sources.
+    static func defaultDataRoot() -> String {
+        let local = "data"
+        if FileManager.default.fileExists(atPath: local) { return local }
+        let packageRoot = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return packageRoot.appendingPathComponent("data").path
+    }
+
+    /// Epochs for this lesson: `--epochs`, else 2 in the quick version, else the original schedule.
+    public func epochs(default schedule: Int) -> Int {
+        options.epochs ?? (quick ? LessonData.quickEpochs : schedule)
+    }
+
+    /// Batches per epoch: 40 in the quick version, else all of them.
+    public var maxBatches: Int? { quick ? LessonData.quickBatches : nil }
+
+    public func batchesPerEpoch() -> Int {
+        let all = (train.count + options.batchSize - 1) / options.batchSize
+        return min(all, maxBatches ?? all)
+    }
+
+    /// One sentence on what data this run uses.
+    public var description: String {
+        let normalisation = "normalised with mean \(kind.mean) and std \(kind.std)"
+        if quick {
+            return "\(kind.displayName), quick version: \(LessonData.quickBatches) batches of \(options.batchSize) per epoch "
+                + "from the \(Format.thousands(train.count)) training images, tested on the first \(Format.thousands(test.count)) "
+                + "test images (\(normalisation)). Drop --quick for the full lesson."
+        }
+        return "\(kind.displayName): \(Format.thousands(train.count)) training images in batches of \(options.batchSize), "
+            + "\(Format.thousands(test.count)) test images (\(normalisation))."
+    }
+}
