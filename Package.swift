@@ -5,7 +5,10 @@ import PackageDescription
 // `swift run Exercise2_Residual` (a debug build) is the command a learner types.
 let optimisedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
-let lessons = ["Exercise2_Residual"]
+let lessons = [
+    "Exercise1_VGG", "Exercise2_Residual", "Exercise3_ResNet18", "Exercise4_PlainVsResidual",
+    "Exercise5_GradientFlow", "MiniChallenge",
+]
 
 let package = Package(
     name: "ModernArchitectures",
