@@ -5,6 +5,7 @@
 // Run it with `swift run Exercise2_Residual`; `--help` lists the flags.
 
 import ArgumentParser
+import Charts
 import Core
 import Foundation
 import LessonKit
@@ -31,11 +32,11 @@ struct Exercise2: ParsableCommand {
 
     func run() throws {
         let lesson = try common.apply(lesson: "Exercise2_Residual")
-        runLessonBody(lesson)
+        try runLessonBody(lesson)
         try lesson.writeReport()
     }
 
-    func runLessonBody(_ lesson: Narrator) {
+    func runLessonBody(_ lesson: Narrator) throws {
         // MARK: 1. The problem residual blocks solve
         lesson.title("EXERCISE 2: RESIDUAL BLOCKS")
         lesson.say("""
@@ -86,7 +87,22 @@ struct Exercise2: ParsableCommand {
         lesson.say("Residual block: \(Format.fixed(measurement.residualMean, 6))")
         lesson.say("Ratio: \(Format.fixed(measurement.residualMean / measurement.plainMean, 2))x")
 
-        // MARK: 5. Where the extra gradient comes from
+        // MARK: 5. The same comparison, channel by channel
+        // x has 64 channels: averaging |x.grad| over each channel's 32x32 positions shows whether
+        // the advantage is spread evenly or comes from a few channels; the histogram shows the
+        // whole distribution of gradient sizes.
+        let chart = lesson.chartURL("gradient_comparison.png")
+        try drawGradientChart(measurement, to: chart)
+        lesson.chart(chart, caption: "Mean |x.grad| per input channel, and the distribution of |x.grad|, plain vs residual block")
+        let plainChannels = channelMeans(measurement.plainGrad), residualChannels = channelMeans(measurement.residualGrad)
+        let channelsAhead = zip(residualChannels, plainChannels).filter { $0 > $1 }.count
+        lesson.say("""
+        In \(channelsAhead) of the 64 channels the residual block's input gradient is larger on average \
+        (per-channel ratios from \(Format.fixed(zip(residualChannels, plainChannels).map { $0 / $1 }.min() ?? 0, 2))x \
+        to \(Format.fixed(zip(residualChannels, plainChannels).map { $0 / $1 }.max() ?? 0, 2))x).
+        """)
+
+        // MARK: 6. Where the extra gradient comes from
         lesson.section("4. Where the extra gradient comes from")
         lesson.say("""
         For the residual block, out = relu(F(x) + x), so d out / dx = mask * (dF/dx + 1), where mask
@@ -97,7 +113,7 @@ struct Exercise2: ParsableCommand {
         The plain block has only the second kind of path.
         """)
 
-        // MARK: 6. One draw or a property of the blocks?
+        // MARK: 7. One draw or a property of the blocks?
         lesson.section("5. Is it the same for every seed?")
         var trainRatios: [Double] = [], evalRatios: [Double] = []
         for offset in 0..<seeds {
@@ -153,6 +169,7 @@ struct Exercise2: ParsableCommand {
 /// Mean absolute input gradients of the two blocks for the same input, and the split of the
 /// residual block's gradient into its shortcut and main-path parts.
 struct GradientMeasurement {
+    let plainGrad: Tensor, residualGrad: Tensor
     let plainMean: Double, residualMean: Double
     let shortcutMean: Double, mainPathMean: Double, activeFraction: Double
 }
@@ -173,11 +190,45 @@ func measure(plain: PlainBlock, residual: ResidualBlock, input x: Tensor) -> Gra
     let maskTensor = Tensor(mask, shape: out.shape)
     let mainPath = noGrad { residualGrad - maskTensor }
     return GradientMeasurement(
+        plainGrad: plainGrad, residualGrad: residualGrad,
         plainMean: Double(plainGrad.abs().mean().item()),
         residualMean: Double(residualGrad.abs().mean().item()),
         shortcutMean: Double(maskTensor.mean().item()),
         mainPathMean: Double(mainPath.abs().mean().item()),
         activeFraction: Double(maskTensor.mean().item()))
+}
+
+/// Mean |gradient| of each channel of a [1, C, H, W] gradient.
+func channelMeans(_ grad: Tensor) -> [Double] {
+    grad.abs().mean(dim: 3).mean(dim: 2).scalars.map(Double.init)
+}
+
+/// Left: mean |x.grad| per channel for both blocks. Right: histogram of |x.grad|.
+func drawGradientChart(_ m: GradientMeasurement, to url: URL) throws {
+    let figure = Figure(width: 14, height: 5)
+    let axes = figure.subplots(rows: 1, cols: 2)
+    let channels = (0..<m.plainGrad.shape[1]).map(Double.init)
+    axes[0].plot(channels, channelMeans(m.plainGrad), label: "Plain block", color: "coral", marker: .circle, markerSize: 4)
+    axes[0].plot(channels, channelMeans(m.residualGrad), label: "Residual block", color: "steelblue", marker: .square, markerSize: 4)
+    axes[0].setXLabel("Input channel")
+    axes[0].setYLabel("Mean |x.grad|")
+    axes[0].setTitle("Gradient reaching each input channel")
+    axes[0].setYLim(0, nil)
+    axes[0].legend()
+    axes[0].grid(alpha: 0.3)
+
+    let plainValues = m.plainGrad.abs().scalars.map(Double.init)
+    let residualValues = m.residualGrad.abs().scalars.map(Double.init)
+    let upper = max(plainValues.max() ?? 1, residualValues.max() ?? 1)
+    axes[1].hist(plainValues, bins: 60, range: 0...upper, label: "Plain block", color: "coral", alpha: 0.6)
+    axes[1].hist(residualValues, bins: 60, range: 0...upper, label: "Residual block", color: "steelblue", alpha: 0.6)
+    axes[1].setXLabel("|x.grad|")
+    axes[1].setYLabel("Number of input values")
+    axes[1].setTitle("Distribution of gradient sizes")
+    axes[1].legend()
+    axes[1].grid(alpha: 0.3)
+    figure.suptitle("Plain vs residual block: gradient at the input")
+    try figure.savefig(url.path)
 }
 
 /// Mean, standard deviation and range of a few numbers.

@@ -1,30 +1,19 @@
 // Writes one PNG per chart kind to output/gallery/, to look at after changing Charts.
-// Reads MNIST through /usr/bin/gzip for now; the lead will switch this to Core's loader.
 import Charts
+import Core
 import Foundation
 
 let dir = "output/gallery"
 
-/// The first `count` MNIST test images (28x28, 0...1) and their labels, or nil when missing.
+/// The first `count` MNIST test images (28x28, 0...1) and their labels, read through Core's IDX
+/// reader, or nil when the dataset is missing.
 func loadMNIST(count: Int) -> (images: [[Double]], labels: [Int])? {
-    func gunzip(_ path: String) -> Data? {
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/gzip")
-        p.arguments = ["-dc", path]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        guard (try? p.run()) != nil else { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return p.terminationStatus == 0 ? data : nil
-    }
-    guard let img = gunzip("data/MNIST/raw/t10k-images-idx3-ubyte.gz"),
-          let lab = gunzip("data/MNIST/raw/t10k-labels-idx1-ubyte.gz"),
-          img.count >= 16 + count * 784, lab.count >= 8 + count else { return nil }
-    let bytes = [UInt8](img), labels = [UInt8](lab)
-    let images = (0..<count).map { i in (0..<784).map { Double(bytes[16 + i * 784 + $0]) / 255 } }
-    return (images, (0..<count).map { Int(labels[8 + $0]) })
+    guard let images = try? IDX.read("data/MNIST/raw/t10k-images-idx3-ubyte.gz", rank: 3),
+          let labels = try? IDX.read("data/MNIST/raw/t10k-labels-idx1-ubyte.gz", rank: 1),
+          images.dims[0] >= count else { return nil }
+    let pixels = images.dims[1] * images.dims[2]
+    return ((0..<count).map { i in (0..<pixels).map { Double(images.values[i * pixels + $0]) / 255 } },
+            (0..<count).map { Int(labels.values[$0]) })
 }
 
 func lineChart() throws {
