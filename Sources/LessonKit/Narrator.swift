@@ -14,36 +14,42 @@ public final class Narrator {
         folder = output.appendingPathComponent(lesson, isDirectory: true)
     }
 
+    /// Prints and flushes at once, so narration piped to a file or CI log arrives as it is said.
+    private func emit(_ text: String) {
+        print(text)
+        fflush(stdout)
+    }
+
     /// A banner like the original lesson's `=====` headings.
     public func title(_ text: String) {
-        print("\n" + String(repeating: "=", count: 70))
-        print(text)
-        print(String(repeating: "=", count: 70))
+        emit("\n" + String(repeating: "=", count: 70))
+        emit(text)
+        emit(String(repeating: "=", count: 70))
         markdown.append("# \(text)\n")
     }
 
     /// A numbered section heading.
     public func section(_ text: String) {
-        print("\n\(text)")
-        print(String(repeating: "-", count: min(70, text.count)))
+        emit("\n\(text)")
+        emit(String(repeating: "-", count: min(70, text.count)))
         markdown.append("\n## \(text)\n")
     }
 
     /// Narration: a paragraph of prose.
     public func say(_ text: String = "") {
-        print(text)
+        emit(text)
         markdown.append(text.isEmpty ? "" : text + "\n")
     }
 
     /// Program output shown verbatim (a printed model, a table, numbers in columns).
     public func output(_ text: String) {
-        print(text)
+        emit(text)
         markdown.append("```\n\(text)\n```\n")
     }
 
     /// A chart the lesson wrote: named on the console, embedded in the report.
     public func chart(_ url: URL, caption: String) {
-        print("Chart written: \(displayPath(url))  (\(caption))")
+        emit("Chart written: \(displayPath(url))  (\(caption))")
         let relative = url.path.hasPrefix(folder.path + "/") ? String(url.path.dropFirst(folder.path.count + 1))
                                                                : url.path
         markdown.append("![\(caption)](\(relative))\n\n*\(caption)*\n")
@@ -56,7 +62,7 @@ public final class Narrator {
     public func writeReport() throws {
         let url = folder.appendingPathComponent("report.md")
         try AtomicFile.write(Data(markdown.joined(separator: "\n").utf8), to: url.path)
-        print("\nReport written: \(displayPath(url))")
+        emit("\nReport written: \(displayPath(url))")
     }
 
     /// A path relative to the working directory when it lies below it.
