@@ -1,1 +1,376 @@
-// placeholder until this lesson is written
+// Exercise 4: Plain versus residual networks
+//
+// Day 13, Modern Architectures. This lesson trains the lesson's PlainNet beside ResNet-18 (reused
+// from Exercise 3 when it saved one with the same settings), adds Plain18 (ResNet-18 with its
+// shortcuts removed) as the like-for-like control, and compares their curves and test accuracies.
+// Run it with `swift run Exercise4_PlainVsResidual`; `--help` lists the flags.
+
+import ArgumentParser
+import Charts
+import Core
+import Foundation
+import LessonKit
+
+struct Exercise4: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "Exercise4_PlainVsResidual",
+        abstract: "Plain versus residual networks: train PlainNet, ResNet-18 and Plain18 and compare them.",
+        discussion: """
+        Examples:
+          swift run Exercise4_PlainVsResidual --quick
+          swift run Exercise4_PlainVsResidual                  (the original schedule: 5 epochs each)
+          swift run Exercise4_PlainVsResidual --plain18        (add the like-for-like control to the full run)
+          swift run Exercise4_PlainVsResidual --quick --seeds 3
+          swift run Exercise4_PlainVsResidual --dataset fashion-mnist --epochs 3
+        """)
+
+    @OptionGroup var common: RunOptions
+    @OptionGroup var training: TrainingOptions
+
+    @Flag(inversion: .prefixedNo,
+          help: "Also train Plain18, ResNet-18 without its shortcuts (default: on with --quick, off otherwise, where it adds about a ResNet-18's training time).")
+    var plain18: Bool?
+
+    func run() throws {
+        // Data and output folder are checked before the lesson says anything; a problem is one line on stderr.
+        runLesson {
+            let data = try LessonData.load(training)
+            let lesson = try common.apply(lesson: "Exercise4_PlainVsResidual")
+            try runLessonBody(lesson, data: data)
+            try lesson.writeReport()
+        }
+    }
+
+    func runLessonBody(_ lesson: Narrator, data: LessonData) throws {
+        let output = URL(fileURLWithPath: common.output, isDirectory: true)
+        let epochs = data.epochs(default: 5)
+        let withPlain18 = plain18 ?? data.quick
+        let seeds = training.seeds
+
+        // MARK: 1. The question
+        lesson.title("EXERCISE 4: PLAIN VS RESIDUAL COMPARISON")
+        lesson.say("""
+        Exercise 2 showed that one residual block passes more gradient to its input than the same block
+        without the skip connection. Does that matter for whole networks? Here we train networks with and
+        without shortcuts on the same data, with the same optimiser (Adam, learning rate \(training.lr)),
+        and compare their training curves and test accuracies.
+
+        Data: \(data.description)
+        Schedule: \(epochs) epoch\(epochs == 1 ? "" : "s") of \(Format.thousands(data.batchesPerEpoch())) batches for every network\
+        \(seeds > 1 ? ", repeated with \(seeds) seeds (\(common.seed) to \(common.seed &+ UInt64(seeds - 1)))" : "").
+        """)
+        if data.quick {
+            lesson.say("""
+            This is the quick version: every network sees only \(LessonData.quickBatches * data.options.batchSize) training \
+            images per epoch and is tested on \(Format.thousands(data.test.count)) images, so accuracies are lower and noisier \
+            than in the full lesson, and the curves have just \(epochs) points. It trains \(withPlain18 ? 3 : 2) networks \
+            (fewer if saved runs match) per seed; each says how long it expects to take after its first batches.
+            """)
+        } else {
+            lesson.say("""
+            The full lesson trains \(withPlain18 ? 3 : 2) networks per seed (fewer if saved runs match); each one says how \
+            long it expects to take after its first batches. `--quick` runs the same lesson on a subset in a few minutes.
+            """)
+        }
+
+        // MARK: 2. PlainNet and where its parameters differ from ResNet-18's
+        lesson.section("1. PlainNet against ResNet-18")
+        Random.manualSeed(common.seed)
+        let plainProbe = PlainNet()
+        let resnetProbe = ResNet18()
+        let plain18Probe = Plain18()
+        let plainParams = plainProbe.parameterCount, resnetParams = resnetProbe.parameterCount
+        let difference = abs(plainParams - resnetParams)
+        lesson.output("""
+        PlainNet parameters: \(Format.thousands(plainParams))
+        ResNet-18 parameters: \(Format.thousands(resnetParams))
+        Difference: \(Format.thousands(difference)) (\(Format.fixed(100 * Double(difference) / Double(resnetParams), 1))%)
+        """)
+        let plainCensus = LayerCensus(plainProbe), resnetCensus = LayerCensus(resnetProbe), plain18Census = LayerCensus(plain18Probe)
+        lesson.say("""
+        The original describes PlainNet as "the same structure as ResNet but no skip connections". Counting its
+        layers says otherwise. Each of its "blocks" is a single convolution, where a residual block has two:
+        """)
+        lesson.output(LayerCensus.table([("PlainNet", plainCensus), ("ResNet-18", resnetCensus), ("Plain18", plain18Census)]))
+        let extraConvs = resnetCensus.mainConvolutions - plainCensus.mainConvolutions
+        let convGap = resnetCensus.mainConvolutionParameters - plainCensus.mainConvolutionParameters
+        let shortcutGap = resnetCensus.shortcutParameters
+        let normGap = resnetCensus.batchNormParameters - plainCensus.batchNormParameters
+        lesson.say("""
+        So the \(Format.thousands(difference)) parameters ResNet-18 has on top of PlainNet are \(Format.thousands(convGap)) in its \
+        \(extraConvs) extra 3x3 convolutions (the second convolution of each of its 8 blocks), \(Format.thousands(shortcutGap)) in its \
+        \(resnetCensus.shortcutConvolutions) shortcut projections (1x1 convolution + BatchNorm where the shape changes) and \
+        \(Format.thousands(normGap)) in the extra BatchNorms of the main path \
+        (\(Format.thousands(convGap)) + \(Format.thousands(shortcutGap)) + \(Format.thousands(normGap)) = \(Format.thousands(convGap + shortcutGap + normGap))).
+
+        PlainNet has \(plainCensus.mainConvolutions) convolutions on its main path against ResNet-18's \(resnetCensus.mainConvolutions): it \
+        is shallower as well as shortcut-free. If PlainNet does worse, we cannot tell whether the missing shortcuts or the \
+        missing depth is to blame. The like-for-like control is Plain18: ResNet-18 with every shortcut removed, the same \
+        \(plain18Census.mainConvolutions) convolutions and \(Format.thousands(plain18Census.total)) parameters (ResNet-18 minus its \
+        projections). \(withPlain18 ? "This run trains it too." : "This run leaves it out; add --plain18 to train it (it adds roughly one more ResNet-18 training time).")
+        """)
+
+        // MARK: 3. Training (or reusing) every network
+        lesson.section("2. Training")
+        let trainer = ComparisonTrainer(data: data, output: output, narrator: lesson, baseSeed: common.seed, seeds: seeds)
+        let resnet = try trainer.run(name: "resnet18", displayName: "ResNet-18", epochs: epochs, savedBy: "Exercise 3") { ResNet18() }
+        let plain = try trainer.run(name: "plainnet", displayName: "PlainNet", epochs: epochs, savedBy: "an earlier run of this lesson") { PlainNet() }
+        var entries = [Entry(plain), Entry(resnet)]
+        if withPlain18 {
+            let control = try trainer.run(name: "plain18", displayName: "Plain18", epochs: epochs, savedBy: "an earlier run of this lesson") { Plain18() }
+            entries.append(Entry(control))
+        }
+        let reusedNames = entries.filter { $0.reusedAny }.map(\.name)
+        if reusedNames.isEmpty {
+            lesson.say("\nNo saved run matched these settings, so every network was trained here (and saved for Exercise 5).")
+        } else {
+            lesson.say("\nReused from earlier runs with identical settings: \(reusedNames.joined(separator: ", ")). The rest were trained here and saved for Exercise 5.")
+        }
+
+        // MARK: 4. The curves, as in the original's figure
+        lesson.section("3. Training curves")
+        let chartURL = lesson.chartURL("plain_vs_residual.png")
+        try drawCurves(entries, to: chartURL)
+        lesson.chart(chartURL, caption: "Training loss and accuracy per epoch: " + entries.map(\.name).joined(separator: ", "))
+        lesson.say("(The chart is in this lesson's folder, beside report.md, rather than directly in \(common.output)/.)")
+        lesson.output(epochTable(entries))
+
+        // MARK: 5. The final comparison table of the original
+        lesson.section("4. Final comparison")
+        let baseline = entries[0].accuracies
+        let rows = entries.enumerated().map { index, entry -> [String] in
+            [entry.name, Format.thousands(entry.parameters), entry.accuracies.text(4),
+             index == 0 ? "baseline" : signedFixed(entry.accuracies.mean - baseline.mean, 4)]
+        }
+        lesson.output(ComparisonTable(headers: ["Model", "Parameters", "Test Accuracy", "Difference"], rows: rows,
+                                      widths: [15, 12, seeds > 1 ? 16 : 14, 12]).render(title: "FINAL COMPARISON"))
+        if seeds > 1 {
+            lesson.say("Test accuracy is the mean ± standard deviation over \(seeds) seeds; the difference is between means.")
+        }
+
+        // MARK: 6. Bigger than the noise?
+        lesson.section("5. Is the difference larger than the noise?")
+        let resnetEntry = entries[1]
+        var verdicts = [NoiseVerdict.compare("PlainNet", entries[0].accuracies, "ResNet-18", resnetEntry.accuracies,
+                                             testImages: data.test.count)]
+        if withPlain18 {
+            verdicts.append(NoiseVerdict.compare("Plain18", entries[2].accuracies, "ResNet-18", resnetEntry.accuracies,
+                                                 testImages: data.test.count))
+            verdicts.append(NoiseVerdict.compare("PlainNet", entries[0].accuracies, "Plain18", entries[2].accuracies,
+                                                 testImages: data.test.count))
+        }
+        for verdict in verdicts { lesson.say("- " + verdict.sentence) }
+        if seeds > 1 {
+            lesson.output(entries.map { entry in
+                entry.name.padding(toLength: 10, withPad: " ", startingAt: 0) + "per seed: "
+                    + entry.accuracies.values.map { Format.fixed($0, 4) }.joined(separator: "  ")
+            }.joined(separator: "\n"))
+        }
+
+        // MARK: 7. Observations computed from the curves
+        lesson.section("6. Observations from this run")
+        observe(entries, verdicts: verdicts, lesson: lesson, data: data, withPlain18: withPlain18)
+
+        lesson.section("Takeaway")
+        lesson.say("""
+        A fair comparison changes one thing at a time. PlainNet differs from ResNet-18 in depth as well as in
+        shortcuts; Plain18 differs only in the shortcuts. On a problem as easy as MNIST, and with BatchNorm in
+        every network, 9 or 17 layers train without trouble either way, so small gaps need several seeds before
+        they mean anything. The shortcuts earn their keep as networks get much deeper (the ResNet paper's plain
+        34-layer net trained worse than its 18-layer one; the residual versions did not), which is what lets
+        ResNets reach 50, 101 or 152 layers.
+
+        ✓ Comparison complete
+        """)
+    }
+}
+
+/// What the lesson needs of one trained network, whatever its Swift type.
+struct Entry {
+    let name: String
+    let parameters: Int
+    let history: TrainingHistory
+    let accuracies: SeedSpread
+    let reusedAny: Bool
+    let allHistories: [TrainingHistory]
+
+    init<M: Module>(_ run: ComparedRun<M>) {
+        name = run.displayName
+        parameters = run.parameterCount
+        history = run.history
+        accuracies = run.testAccuracies
+        reusedAny = run.reused.contains(true)
+        allHistories = run.histories
+    }
+}
+
+/// The layers of a network, counted by role from its modules.
+struct LayerCensus {
+    var mainConvolutions = 0, mainConvolutionParameters = 0
+    var shortcutConvolutions = 0, shortcutParameters = 0
+    var batchNorms = 0, batchNormParameters = 0
+    var linearParameters = 0
+    var total = 0
+
+    init(_ model: any Module) {
+        for (name, module) in model.namedModules() {
+            let own = module.ownParameters.reduce(0) { $0 + $1.tensor.count }
+            if name.contains("shortcut") {
+                if module is Conv2d { shortcutConvolutions += 1 }
+                shortcutParameters += own
+            } else if module is Conv2d {
+                mainConvolutions += 1
+                mainConvolutionParameters += own
+            } else if module is BatchNorm2d {
+                batchNorms += 1
+                batchNormParameters += own
+            } else if module is Linear {
+                linearParameters += own
+            }
+        }
+        total = model.parameterCount
+    }
+
+    static func table(_ models: [(String, LayerCensus)]) -> String {
+        let rows: [[String]] = [
+            ["3x3 convolutions (stem + stages)"] + models.map { "\($0.1.mainConvolutions) = \(Format.thousands($0.1.mainConvolutionParameters))" },
+            ["BatchNorm on the main path"] + models.map { "\($0.1.batchNorms) = \(Format.thousands($0.1.batchNormParameters))" },
+            ["shortcut projections (1x1 + BN)"] + models.map { "\($0.1.shortcutConvolutions) = \(Format.thousands($0.1.shortcutParameters))" },
+            ["final linear layer"] + models.map { Format.thousands($0.1.linearParameters) },
+            ["total"] + models.map { Format.thousands($0.1.total) },
+        ]
+        return ComparisonTable(headers: ["layers: count = parameters"] + models.map(\.0), rows: rows).render()
+    }
+}
+
+/// The original's figure: training loss and training accuracy per epoch, one line per network.
+func drawCurves(_ entries: [Entry], to url: URL) throws {
+    let figure = Figure(width: 14, height: 5)
+    let axes = figure.subplots(rows: 1, cols: 2)
+    let markers: [Marker] = [.circle, .square, .triangleUp, .diamond]
+    for (index, entry) in entries.enumerated() {
+        let x = entry.history.epochs.map { Double($0.epoch) }
+        axes[0].plot(x, entry.history.epochLosses, label: entry.name, marker: markers[index % markers.count], lineWidth: 2)
+        axes[1].plot(x, entry.history.epochAccuracies, label: entry.name, marker: markers[index % markers.count], lineWidth: 2)
+    }
+    let epochs = entries.map { $0.history.epochs.count }.max() ?? 1
+    for (ax, (name, title)) in zip(axes, [("Loss", "Training Loss: Plain vs Residual"), ("Accuracy", "Training Accuracy: Plain vs Residual")]) {
+        ax.setXLabel("Epoch")
+        ax.setYLabel(name)
+        ax.setTitle(title)
+        ax.setXTicks((1...epochs).map(Double.init))
+        ax.legend()
+        ax.grid(alpha: 0.3)
+    }
+    try figure.savefig(url.path)
+}
+
+/// Loss and accuracy per epoch for every network, side by side.
+func epochTable(_ entries: [Entry]) -> String {
+    let epochs = entries.map { $0.history.epochs.count }.max() ?? 0
+    let rows = (0..<epochs).map { e -> [String] in
+        ["epoch \(e + 1)"] + entries.map { entry in
+            e < entry.history.epochs.count
+                ? "\(Format.fixed(entry.history.epochs[e].loss, 4)) / \(Format.fixed(entry.history.epochs[e].accuracy, 4))" : "-"
+        }
+    }
+    return ComparisonTable(headers: ["train loss / acc"] + entries.map(\.name), rows: rows).render()
+}
+
+/// First batch at which the mean of the last `window` batch losses fell below `threshold`.
+func batchesToReach(_ losses: [Double], threshold: Double, window: Int = 10) -> Int? {
+    guard losses.count >= window else { return nil }
+    var sum = losses.prefix(window).reduce(0, +)
+    if sum / Double(window) < threshold { return window }
+    for i in window..<losses.count {
+        sum += losses[i] - losses[i - window]
+        if sum / Double(window) < threshold { return i + 1 }
+    }
+    return nil
+}
+
+/// Observations decided by this run's numbers, never by the original's expectations.
+func observe(_ entries: [Entry], verdicts: [NoiseVerdict], lesson: Narrator, data: LessonData, withPlain18: Bool) {
+    let plain = entries[0], resnet = entries[1]
+
+    // Convergence speed: the running loss, batch by batch, and the first epoch's mean loss.
+    let threshold = 0.5
+    var lines: [String] = []
+    var reach: [String: Int] = [:]
+    for entry in entries {
+        let losses = entry.history.batchLosses
+        let batches = batchesToReach(losses, threshold: threshold)
+        if let batches { reach[entry.name] = batches }
+        lines.append("\(entry.name.padding(toLength: 10, withPad: " ", startingAt: 0)) first-epoch loss \(Format.fixed(entry.history.epochs[0].loss, 4)), "
+                     + "last-epoch loss \(Format.fixed(entry.history.epochs.last!.loss, 4)), "
+                     + "10-batch running loss under \(threshold) after " + (batches.map { "\($0) batches" } ?? "never (within \(losses.count) batches)"))
+    }
+    lesson.output(lines.joined(separator: "\n"))
+
+    func speed(_ a: Entry, _ b: Entry) -> String {
+        guard let ra = reach[a.name], let rb = reach[b.name] else {
+            return "\(a.name) and \(b.name) cannot be compared on speed here: not both reached a running loss of \(threshold)."
+        }
+        let firstLossGap = b.history.epochs[0].loss - a.history.epochs[0].loss
+        if Double(abs(ra - rb)) <= 0.15 * Double(max(ra, rb)) {
+            return "\(a.name) and \(b.name) converged at about the same speed (\(ra) vs \(rb) batches to a running loss of \(threshold)): this run does not show one converging faster."
+        }
+        let faster = ra < rb ? a : b, slower = ra < rb ? b : a
+        let consistent = (ra < rb) == (firstLossGap > 0)
+        return "\(faster.name) reached a running loss of \(threshold) in \(min(ra, rb)) batches, \(slower.name) in \(max(ra, rb))"
+            + (consistent ? ", and its first-epoch loss was lower too: in this run \(faster.name) converged faster."
+                          : ", but its first-epoch mean loss was not lower, so the speed-up is fragile.")
+    }
+    lesson.say("- " + speed(resnet, plain))
+    if withPlain18 { lesson.say("- " + speed(resnet, entries[2]) + " (the like-for-like pair)") }
+
+    // Final training loss: does the network without shortcuts fit the training data worse?
+    let lastLoss = { (e: Entry) in e.history.epochs.last!.loss }
+    let lowest = entries.min { lastLoss($0) < lastLoss($1) }!
+    lesson.say("- Lowest training loss in the last epoch: \(lowest.name) (\(Format.fixed(lastLoss(lowest), 4))). "
+               + entries.filter { $0.name != lowest.name }.map { "\($0.name) \(Format.fixed(lastLoss($0), 4))" }.joined(separator: ", ") + ".")
+    if withPlain18 {
+        let control = entries[2]
+        if lastLoss(control) > lastLoss(resnet) * 1.2 {
+            lesson.say("""
+              Plain18 ends with a training loss \(Format.fixed(lastLoss(control) / max(lastLoss(resnet), 1e-9), 1))x ResNet-18's: with the \
+            same layers, removing the shortcuts made the training data harder to fit. That is the degradation problem in \
+            miniature, an optimisation difficulty rather than overfitting.
+            """)
+        } else {
+            lesson.say("""
+              Plain18's last-epoch training loss is not clearly above ResNet-18's: at 17 convolutions with BatchNorm, \
+            removing the shortcuts did not make MNIST harder to fit in this run. The degradation problem appears in much \
+            deeper plain networks (the ResNet paper saw it at 34 layers on CIFAR-10 and ImageNet).
+            """)
+        }
+    }
+
+    // Test accuracy and the noise.
+    let gap = resnet.accuracies.mean - plain.accuracies.mean
+    let verdict = verdicts[0]
+    if verdict.isLargerThanNoise {
+        lesson.say("- On test accuracy \(gap > 0 ? "ResNet-18 beats" : "PlainNet beats") \(gap > 0 ? "PlainNet" : "ResNet-18") by \(Format.fixed(100 * abs(gap), 2)) points, more than the seed-to-seed noise.")
+    } else {
+        lesson.say("- On test accuracy ResNet-18 and PlainNet differ by \(signedFixed(100 * gap, 2)) points, which this run cannot tell apart from noise.")
+    }
+    if withPlain18 {
+        let control = entries[2]
+        let controlGap = resnet.accuracies.mean - control.accuracies.mean
+        lesson.say("- Shortcuts alone (ResNet-18 vs Plain18): \(signedFixed(100 * controlGap, 2)) points "
+                   + (verdicts[1].isLargerThanNoise ? "(larger than the noise)." : "(not distinguishable from noise in this run)."))
+        let depthGap = control.accuracies.mean - plain.accuracies.mean
+        lesson.say("- Depth alone, without shortcuts (Plain18 vs PlainNet): \(signedFixed(100 * depthGap, 2)) points "
+                   + (verdicts[2].isLargerThanNoise ? "(larger than the noise)." : "(not distinguishable from noise in this run)."))
+    }
+    if data.kind == .mnist {
+        lesson.say("- The original expects the gap to grow on harder datasets. This run used MNIST; `--dataset fashion-mnist` puts that to the test.")
+    } else {
+        lesson.say("- This run used \(data.kind.displayName), a harder dataset than MNIST; compare its gaps with an MNIST run to test the original's claim that they grow.")
+    }
+    if data.quick {
+        lesson.say("- Quick version: \(data.batchesPerEpoch()) batches per epoch and \(Format.thousands(data.test.count)) test images, so every number above is rougher than in the full lesson.")
+    }
+}
+
+Exercise4.main()

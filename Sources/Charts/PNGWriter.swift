@@ -103,10 +103,14 @@ enum PNGWriter {
                 + "choose a path in a writable directory")
         }
         let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
-        guard fm.createFile(atPath: tmp.path, contents: data) else {
-            throw ChartsError.cannotWrite(path: path, reason:
-                "the directory '\(dir.path)' is not writable (permission denied or read-only file system); "
-                + "choose a writable directory or fix its permissions")
+        // Written by hand rather than with createFile, so that the reason (a full disk, a
+        // read-only folder) reaches the message and no partial temporary file is left behind.
+        if let problem = writeAndSync(data, to: tmp.path) {
+            unlink(tmp.path)
+            let advice = [ENOSPC, EDQUOT, EFBIG].contains(problem.code)
+                ? "free some disk space (or choose another folder with --output) and run again"
+                : "choose a writable directory or fix its permissions"
+            throw ChartsError.cannotWrite(path: path, reason: "\(problem.reason); \(advice)")
         }
         if rename(tmp.path, url.path) != 0 {
             let err = String(cString: strerror(errno))
@@ -114,6 +118,28 @@ enum PNGWriter {
             throw ChartsError.cannotWrite(path: path, reason: "renaming the finished file into place failed (\(err))")
         }
     }
+}
+
+/// Creates `path`, writes all of `data` and flushes it; returns errno and its text on failure.
+private func writeAndSync(_ data: Data, to path: String) -> (code: Int32, reason: String)? {
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+    guard descriptor >= 0 else { let code = errno; return (code, String(cString: strerror(code))) }
+    var failure: Int32?
+    data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+        var written = 0
+        while written < bytes.count {
+            let result = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+            if result < 0 {
+                if errno == EINTR { continue }
+                failure = errno
+                return
+            }
+            written += result
+        }
+    }
+    if failure == nil, fsync(descriptor) != 0 { failure = errno }
+    if close(descriptor) != 0, failure == nil { failure = errno }
+    return failure.map { ($0, String(cString: strerror($0))) }
 }
 
 /// Collects libpng's output bytes.

@@ -1,12 +1,16 @@
+import ArgumentParser
 import Foundation
 import Core
 
 /// Runs a lesson's body and turns any reported problem into one message on stderr and a
-/// non-zero exit, never a crash trace.
+/// non-zero exit, never a crash trace. An interrupted run (which printed its own message) exits
+/// with 130, the shell's status for Ctrl-C.
 public func runLesson(_ body: () throws -> Void) -> Never {
     do {
         try body()
         exit(0)
+    } catch let code as ExitCode {
+        exit(code.rawValue)
     } catch let error as CoreError {
         fail(error.description)
     } catch {

@@ -7,7 +7,7 @@ public struct RunOptions: ParsableArguments {
     @Option(help: "Seed of the random generator; the same seed and thread count give the same numbers.")
     public var seed: UInt64 = 0
 
-    @Option(help: "Number of CPU threads (default: all cores).")
+    @Option(parsing: .unconditional, help: "Number of CPU threads (default: all cores).")
     public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Folder for charts, reports, checkpoints and histories.")
@@ -19,24 +19,32 @@ public struct RunOptions: ParsableArguments {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads)).") }
     }
 
-    /// Applies the seed and thread count, and checks the output folder. Call before narrating.
+    /// Applies the seed and thread count, and checks the output folder (and, with `--resume`, that
+    /// there is an interrupted run in it to resume). Call before narrating.
     public func apply(lesson: String) throws -> Narrator {
+        // A write past a file-size limit then fails with a message instead of killing the process.
+        signal(SIGXFSZ, SIG_IGN)
+        // Narration appears line by line even through a pipe (`| tee log.txt`) or into a file.
+        setvbuf(stdout, nil, _IOLBF, 0)
+        // Ctrl-C and SIGTERM: one line and status 130, or, during training, a saved checkpoint.
+        Interrupt.install()
         Threads.set(threads)
         Random.manualSeed(seed)
         let root = try OutputFolder.prepare(output, lesson: lesson)
+        if TrainingOptions.resumeRequested { try ResumeState.checkSomethingToResume(output: output) }
         return Narrator(lesson: lesson, output: root)
     }
 }
 
 /// Flags of lessons that train networks.
 public struct TrainingOptions: ParsableArguments {
-    @Option(help: "Training epochs (default: the original lesson's schedule for this lesson).")
+    @Option(parsing: .unconditional, help: "Training epochs (default: the original lesson's schedule for this lesson).")
     public var epochs: Int?
 
-    @Option(name: .customLong("batch-size"), help: "Images per training batch.")
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: "Images per training batch.")
     public var batchSize: Int = 64
 
-    @Option(help: "Adam learning rate.")
+    @Option(parsing: .unconditional, help: "Adam learning rate.")
     public var lr: Double = 0.001
 
     @Option(name: .customLong("data-dir"), help: "Folder holding the dataset (default: the copy shipped in data/).")
@@ -48,8 +56,15 @@ public struct TrainingOptions: ParsableArguments {
     @Flag(help: "The quick version: a subset of the data (2 epochs of 40 batches, 2,000 test images).")
     public var quick = false
 
-    @Option(help: "Repeat the comparison with this many seeds (seed, seed+1, ...) and report mean and spread.")
+    @Option(parsing: .unconditional, help: "Repeat the comparison with this many seeds (seed, seed+1, ...) and report mean and spread.")
     public var seeds: Int = 1
+
+    @Flag(help: "Continue the run that was interrupted (Ctrl-C) from the checkpoint it saved under --output; give the same other flags.")
+    public var resume = false
+
+    /// Set when flags with `--resume` were validated, so that `RunOptions.apply` checks there is
+    /// something to resume before the lesson says anything.
+    nonisolated(unsafe) public static var resumeRequested = false
 
     public init() {}
 
@@ -58,6 +73,7 @@ public struct TrainingOptions: ParsableArguments {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1 (got \(batchSize)).") }
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number (got \(lr)).") }
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1 (got \(seeds)).") }
+        TrainingOptions.resumeRequested = resume
         if let dataDir {
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: dataDir, isDirectory: &isFolder), isFolder.boolValue else {

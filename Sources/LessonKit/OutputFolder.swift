@@ -10,17 +10,36 @@ public enum OutputFolder {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
-            throw CoreError("cannot create the output folder \(folder.path): \(reason(error)). Choose a writable folder with --output <folder>.")
+            throw CoreError("cannot create the output folder \(folder.path): \(reason(error, folder: folder)). Choose a writable folder with --output <folder>.")
         }
         let probe = folder.appendingPathComponent(".write-test-\(getpid())")
-        guard FileManager.default.createFile(atPath: probe.path, contents: Data()) else {
-            throw CoreError("the output folder \(folder.path) is not writable. Choose a writable folder with --output <folder>.")
+        let descriptor = open(probe.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else {
+            throw CoreError("the output folder \(folder.path) is not writable (\(String(cString: strerror(errno)))). Choose a writable folder with --output <folder>.")
         }
-        try? FileManager.default.removeItem(at: probe)
+        close(descriptor)
+        unlink(probe.path)
         return root
     }
 
-    private static func reason(_ error: Error) -> String {
-        (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
+    /// Why a folder cannot be created, in words: the nearest existing ancestor is a file, or not
+    /// writable, or the system's own reason.
+    private static func reason(_ error: Error, folder: URL) -> String {
+        if let blocked = blockingAncestor(of: folder) { return blocked }
+        return (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
+    }
+
+    private static func blockingAncestor(of folder: URL) -> String? {
+        var url = folder
+        while url.path != "/" {
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) {
+                if !isFolder.boolValue { return "\(url.path) is a file, not a folder" }
+                if access(url.path, W_OK) != 0 { return "\(url.path) is not writable (\(String(cString: strerror(errno))))" }
+                return nil
+            }
+            url = url.deletingLastPathComponent()
+        }
+        return nil
     }
 }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Core
 
@@ -20,6 +21,8 @@ public struct TrainingRun {
 
     public var checkpointPath: String { output.appendingPathComponent("checkpoints/\(name).safetensors").path }
     public var historyPath: String { output.appendingPathComponent("checkpoints/\(name).history.json").path }
+    /// Where an interrupted run saves everything needed to continue (`--resume`); removed when the run completes.
+    public var resumePath: String { output.appendingPathComponent("checkpoints/\(name).resume.safetensors").path }
 
     /// The settings that decide whether a saved run can stand in for this one.
     public var settings: [String: String] {
@@ -42,27 +45,94 @@ public struct TrainingRun {
         return (fresh, try train(fresh, narrate: narrate), false)
     }
 
-    /// Trains `model` from scratch; saves checkpoint and history. `narrate` receives the time estimate.
+    /// Trains `model` from scratch (or, with `--resume`, from the state an interrupted run saved);
+    /// saves checkpoint and history. `narrate` receives the time estimate.
+    ///
+    /// Ctrl-C or SIGTERM during training stops after the current step, saves the resume state
+    /// atomically, prints the command that resumes, and exits with status 130. A loss that becomes
+    /// NaN or infinite stops the run at that batch with a message; the checkpoints saved before
+    /// are left as they were.
     public func train(_ model: any Module, narrate: @escaping (String) -> Void) throws -> TrainingHistory {
         var history = TrainingHistory(model: name, settings: settings)
         let optimizer = Adam(model.parameters(), lr: data.options.lr)
         let trainer = Trainer(model: model, optimizer: optimizer)
         let batches = data.batchesPerEpoch()
-        trainer.onTimingEstimate = { secondsPerBatch in
-            let total = secondsPerBatch * Double(batches * epochs)
-            var text = "  (measured \(Format.fixed(secondsPerBatch, 3)) s per batch: \(epochs) epoch\(epochs == 1 ? "" : "s") of "
-                + "\(Format.thousands(batches)) batches should take about \(Format.duration(total)) on this machine"
-            if !data.quick && total > 300 { text += "; --quick runs a short version in a few minutes" }
-            narrate(text + ")")
+        var position: TrainingPosition?
+        if data.options.resume, FileManager.default.fileExists(atPath: resumePath) {
+            let (saved, savedHistory) = try ResumeCheckpoint.load(from: resumePath, into: model, optimizer: optimizer)
+            let differences = ResumeState.differences(saved: savedHistory.settings, current: settings)
+            guard differences.isEmpty else {
+                throw CoreError("--resume: \(resumePath) was saved by a run with other settings: "
+                                + differences.joined(separator: ", ")
+                                + ". Give the same flags as the interrupted run, or drop --resume to train \(displayName) from the start.")
+            }
+            (position, history) = (saved, savedHistory)
+            narrate("  (resuming \(displayName) at epoch \(saved.epoch) of \(epochs), after batch \(saved.batch) of \(Format.thousands(batches)), "
+                    + "from \(displayPath(resumePath)))")
+        }
+        if position == nil {
+            trainer.onTimingEstimate = { secondsPerBatch in
+                let total = secondsPerBatch * Double(batches * epochs)
+                var text = "  (measured \(Format.fixed(secondsPerBatch, 3)) s per batch: \(epochs) epoch\(epochs == 1 ? "" : "s") of "
+                    + "\(Format.thousands(batches)) batches should take about \(Format.duration(total)) on this machine"
+                if !data.quick && total > 300 { text += "; --quick runs a short version in a few minutes" }
+                narrate(text + ")")
+            }
         }
         let loader = DataLoader(data.train, batchSize: data.options.batchSize, shuffle: true,
                                 generator: Generator(seed: seed &+ 0x5eed))
         let testLoader = DataLoader(data.test, batchSize: 256, shuffle: false)
-        try trainer.fit(train: loader, test: testLoader, epochs: epochs, maxBatches: data.maxBatches,
-                        history: &history)
-        try model.save(to: checkpointPath, metadata: settings)
-        try history.save(to: historyPath)
+
+        Interrupt.beginTraining()
+        defer { Interrupt.endTraining() }
+        trainer.shouldStop = { Interrupt.requested }
+        let outcome: Trainer.Outcome
+        do {
+            outcome = try trainer.run(train: loader, test: testLoader, epochs: epochs, maxBatches: data.maxBatches,
+                                      history: &history, resumingFrom: position)
+        } catch let diverged as TrainingDiverged {
+            var kept = "Nothing was saved for this run"
+            if FileManager.default.fileExists(atPath: resumePath) {
+                kept += "; \(displayPath(resumePath)) (the state before the interruption) is unchanged"
+            }
+            throw CoreError("\(displayName): the loss became \(diverged.loss) at epoch \(diverged.epoch), batch \(diverged.batch) "
+                            + "of \(diverged.totalBatches) (learning rate \(data.options.lr)): training diverged.\n"
+                            + "Try a smaller learning rate, for example --lr \(diverged.suggestedRate).\n"
+                            + kept + ", and earlier checkpoints in \(displayPath(output.appendingPathComponent("checkpoints").path)) are unchanged.")
+        }
+        switch outcome {
+        case let .interrupted(stopped):
+            try ResumeCheckpoint.save(model: model, optimizer: optimizer, position: stopped, history: history, to: resumePath)
+            let why = Interrupt.signalDescription ?? "A stop request"
+            FileHandle.standardError.write(Data("""
+            \(why): \(displayName) stopped at epoch \(stopped.epoch) of \(epochs), after batch \(stopped.batch) of \(Format.thousands(batches)).
+            Saved model, optimiser, random state and history to \(displayPath(resumePath)).
+            To continue where it stopped, run:
+              \(Interrupt.resumeCommand())
+
+            """.utf8))
+            throw ExitCode(130)
+        case .completed:
+            try model.save(to: checkpointPath, metadata: settings)
+            try history.save(to: historyPath)
+            if FileManager.default.fileExists(atPath: resumePath) { try? FileManager.default.removeItem(atPath: resumePath) }
+            if Interrupt.requested {
+                // The signal came during the final evaluation: the run is complete and saved.
+                FileHandle.standardError.write(Data("""
+                \(Interrupt.signalDescription ?? "A stop request"): \(displayName) had finished training; its weights are saved in \(displayPath(checkpointPath)).
+                Run the same command again to continue the lesson: it reuses the saved run.
+
+                """.utf8))
+                throw ExitCode(130)
+            }
+        }
         return history
+    }
+
+    /// A path relative to the working directory when it lies below it.
+    func displayPath(_ path: String) -> String {
+        let cwd = FileManager.default.currentDirectoryPath + "/"
+        return path.hasPrefix(cwd) ? String(path.dropFirst(cwd.count)) : path
     }
 
     /// A saved run with exactly these settings, loaded into `model`, or nil when there is none.

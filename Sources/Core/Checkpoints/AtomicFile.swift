@@ -48,26 +48,36 @@ public enum AtomicFile {
         }
     }
 
+    /// For tests: files written inside `folder` stop with ENOSPC (a full disk) after `bytes`
+    /// bytes, as a real full disk stops a write part-way.
+    nonisolated(unsafe) static var simulatedFullDisk: (folder: String, bytes: Int)?
+
     /// Creates `temporary` (it must not exist yet), writes every byte and flushes it to disk.
     private static func writeAndSync(_ data: Data, to temporary: String, reportedAs path: String) throws {
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard descriptor >= 0 else { throw failure(path, String(cString: strerror(errno))) }
-        var reason: String?
+        guard descriptor >= 0 else { throw failure(path, String(cString: strerror(errno)), code: errno) }
+        var code: Int32?
+        let space = simulatedFullDisk.flatMap { temporary.hasPrefix($0.folder + "/") ? $0.bytes : nil }
         data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
             var written = 0
             while written < bytes.count {
-                let result = Foundation.write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+                var length = bytes.count - written
+                if let space {
+                    if written >= space { code = ENOSPC; return }
+                    length = min(length, space - written)
+                }
+                let result = Foundation.write(descriptor, bytes.baseAddress! + written, length)
                 if result < 0 {
                     if errno == EINTR { continue }
-                    reason = String(cString: strerror(errno))
+                    code = errno
                     return
                 }
                 written += result
             }
         }
-        if reason == nil, fsync(descriptor) != 0 { reason = String(cString: strerror(errno)) }
-        if close(descriptor) != 0, reason == nil { reason = String(cString: strerror(errno)) }
-        if let reason { throw failure(path, reason) }
+        if code == nil, fsync(descriptor) != 0 { code = errno }
+        if close(descriptor) != 0, code == nil { code = errno }
+        if let code { throw failure(path, String(cString: strerror(code)), code: code) }
     }
 
     /// Flushes the folder entry so that the rename itself survives a power cut (best effort).
@@ -78,7 +88,13 @@ public enum AtomicFile {
         close(descriptor)
     }
 
-    private static func failure(_ path: String, _ reason: String) -> CoreError {
-        CoreError("cannot write \(path): \(reason). Choose a writable folder (lessons take --output <folder>).")
+    private static func failure(_ path: String, _ reason: String, code: Int32? = nil) -> CoreError {
+        switch code {
+        case ENOSPC?, EDQUOT?, EFBIG?:
+            return CoreError("cannot write \(path): \(reason). Free some disk space (or choose another folder with --output <folder>) "
+                             + "and run again; the files saved before are intact.")
+        default:
+            return CoreError("cannot write \(path): \(reason). Choose a writable folder (lessons take --output <folder>).")
+        }
     }
 }

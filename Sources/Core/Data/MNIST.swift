@@ -18,16 +18,33 @@ public struct MNISTDataset {
         let files = try DatasetFiles(root: root, kind: kind, train: train)
         let pixels = try IDX.read(files.images, rank: 3)
         let labels = try IDX.read(files.labels, rank: 1)
+        try Self.checkImages(pixels, file: files.images)
+        try Self.checkLabels(labels, file: files.labels, kind: kind)
         guard pixels.dims[0] == labels.dims[0] else {
             throw CoreError("\(files.images) holds \(pixels.dims[0]) images but \(files.labels) holds \(labels.dims[0]) labels; one of the files is damaged or from another dataset")
-        }
-        guard pixels.dims[0] > 0 else { throw CoreError("\(files.images) holds no images") }
-        if let bad = labels.values.firstIndex(where: { $0 > 9 }) {
-            throw CoreError("\(files.labels): label \(bad) is \(labels.values[bad]), but \(kind.displayName) labels are 0...9; the file is damaged or from another dataset")
         }
         let transform = PadNormalize(for: kind)
         self.init(images: transform.apply(pixels.values, count: pixels.dims[0], rows: pixels.dims[1], columns: pixels.dims[2]),
                   labels: labels.values.map(Int.init), kind: kind, train: train)
+    }
+
+    /// Image side the lessons' networks are built for (28, padded to 32).
+    public static let imageSide = 28
+
+    /// Checks a parsed images file: at least one image, each 28x28 as in MNIST.
+    public static func checkImages(_ pixels: IDXArray, file: String) throws {
+        guard pixels.dims.count == 3 else { throw CoreError("\(file) is not an images file (rank \(pixels.dims.count), expected 3)") }
+        guard pixels.dims[0] > 0 else { throw CoreError("\(file) holds no images; the file is damaged") }
+        guard pixels.dims[1] == imageSide, pixels.dims[2] == imageSide else {
+            throw CoreError("\(file) holds images of \(pixels.dims[1])x\(pixels.dims[2]) pixels, but MNIST images are \(imageSide)x\(imageSide); the file is damaged or from another dataset")
+        }
+    }
+
+    /// Checks a parsed labels file: every label in 0...9.
+    public static func checkLabels(_ labels: IDXArray, file: String, kind: DatasetKind) throws {
+        if let bad = labels.values.firstIndex(where: { $0 > 9 }) {
+            throw CoreError("\(file): label \(bad) is \(labels.values[bad]), but \(kind.displayName) labels are 0...9; the file is damaged or from another dataset")
+        }
     }
 
     /// Wraps images that are already transformed (for tests and subsets): `images` is

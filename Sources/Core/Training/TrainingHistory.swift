@@ -11,6 +11,9 @@ public struct EpochRecord: Codable, Sendable {
     public var images: Int
     public var seconds: Double
     public var imagesPerSecond: Double
+    /// Resident memory of the process at the end of the epoch, in MiB (nil when unknown or in
+    /// histories written before it was recorded): it should stay flat from epoch to epoch.
+    public var residentMB: Double? = nil
 }
 
 /// Everything a training run measured, saved as JSON beside the checkpoint so that charts and
