@@ -1,1 +1,259 @@
-// placeholder until this lesson is written
+// Exercise 3: Implementing ResNet-18
+//
+// Day 13, Modern Architectures. This lesson builds the whole ResNet-18 from the residual blocks of
+// Exercise 2, follows one image through it stage by stage, trains it on MNIST and saves its weights
+// and history, which Exercises 4 and 5 reuse.
+// Run it with `swift run Exercise3_ResNet18` (or `--quick` for a short version); `--help` lists the flags.
+
+import ArgumentParser
+import Charts
+import Core
+import Foundation
+import LessonKit
+
+struct Exercise3: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "Exercise3_ResNet18",
+        abstract: "ResNet-18: the architecture, the shape of the data through it, and training it on MNIST.",
+        discussion: """
+        Saves <output>/checkpoints/resnet18.safetensors and resnet18.history.json, which Exercises 4 and 5 reuse with the same settings; a saved run with exactly these settings is reused here too.
+
+        Examples:
+          swift run Exercise3_ResNet18 --quick
+          swift run Exercise3_ResNet18              (original schedule: 5 epochs)
+          swift run Exercise3_ResNet18 --quick --seeds 3
+          swift run Exercise3_ResNet18 --dataset fashion-mnist --epochs 3
+          swift run Exercise3_ResNet18 --threads 1 --output /tmp/lesson
+        """)
+
+    @OptionGroup var common: RunOptions
+    @OptionGroup var training: TrainingOptions
+
+    func run() throws {
+        runLesson {
+            let lesson = try common.apply(lesson: "Exercise3_ResNet18")
+            let data = try LessonData.load(training)
+            try runLessonBody(lesson, data: data)
+            try lesson.writeReport()
+        }
+    }
+
+    func runLessonBody(_ lesson: Narrator, data: LessonData) throws {
+        let output = URL(fileURLWithPath: common.output, isDirectory: true)
+
+        // MARK: 1. The plan
+        lesson.title("EXERCISE 3: RESNET-18 IMPLEMENTATION")
+        lesson.say("""
+        ResNet-18 is the residual block of Exercise 2, stacked. Its plan:
+          - a stem: one 3x3 convolution (64 channels) with BatchNorm and ReLU. ImageNet's ResNet uses
+            a 7x7 stride-2 convolution and a max-pool here; a 32x32 digit is too small to shrink that early;
+          - four stages of two residual blocks each, with 64, 128, 256 and 512 channels; every stage
+            after the first halves the height and width in its first block (stride 2, with a 1x1
+            projection on the shortcut);
+          - global average pooling, one number per channel, then a single linear layer to 10 classes.
+        That is 1 + 4 x 2 x 2 = 17 convolutions and 1 linear layer: the 18 of the name.
+        """)
+
+        // MARK: 2. The network, printed
+        lesson.section("1. The architecture")
+        Random.manualSeed(common.seed)
+        let resnet = ResNet18()
+        lesson.say("Printed as PyTorch's print(model) would:")
+        lesson.output("resnet18 = \(resnet)")
+        let parameterCount = resnet.parameterCount
+        let convolutions = resnet.namedModules().filter { $0.module is Conv2d }
+        let stemAndStages = convolutions.filter { !$0.name.contains("shortcut") }.count
+        lesson.say("""
+
+        Total parameters: \(Format.thousands(parameterCount))
+        Convolutions on the main path: \(stemAndStages); projection shortcuts (1x1): \(convolutions.count - stemAndStages).
+        """)
+        let stageShares = resnet.stages.enumerated().map { index, stage in
+            "layer\(index + 1): \(Format.thousands(stage.parameterCount)) (\(Format.fixed(100 * Double(stage.parameterCount) / Double(parameterCount), 1))%)"
+        }
+        lesson.say("""
+        Where the parameters sit: \(stageShares.joined(separator: ", ")); the classifier has only \
+        \(Format.thousands(resnet.fc.parameterCount)). Most of the weights are in the last, widest stage, which works \
+        on a 4x4 grid: the deep layers are wide but cheap to apply, the early ones narrow but applied at every pixel.
+        """)
+
+        // MARK: 3. One image through the network
+        lesson.section("2. Architecture flow")
+        lesson.say("""
+        One random 1x32x32 input goes through the layers one after another (in evaluation mode and
+        without gradients: only the shapes matter here).
+        """)
+        resnet.eval()
+        let flow: [String] = noGrad {
+            var lines: [String] = []
+            var x = Tensor.randn([1, 1, 32, 32])
+            lines.append("Input: \(Format.torchSize(x.shape))")
+            x = relu(resnet.bn1(resnet.conv1(x)))
+            lines.append("After initial conv: \(Format.torchSize(x.shape))")
+            for (index, stage) in resnet.stages.enumerated() {
+                x = stage(x)
+                lines.append("After layer\(index + 1) (\(x.size(1)) channels): \(Format.torchSize(x.shape))")
+            }
+            x = resnet.avgPool(x)
+            lines.append("After global avg pool: \(Format.torchSize(x.shape))")
+            x = x.view(x.size(0), -1)
+            lines.append("After flatten: \(Format.torchSize(x.shape))")
+            x = resnet.fc(x)
+            lines.append("After fc (the 10 class scores): \(Format.torchSize(x.shape))")
+            return lines
+        }
+        lesson.output(flow.joined(separator: "\n"))
+        lesson.say("""
+        Each stage doubles the channels while it halves the grid, so every block does a similar amount
+        of work. Global average pooling then replaces VGG's large fully connected layers: whatever the
+        grid size, each of the 512 channels becomes one number, and only \(Format.thousands(resnet.fc.parameterCount)) \
+        weights turn them into class scores.
+        """)
+
+        // MARK: 4. Training
+        lesson.section("3. Training ResNet-18 on \(data.kind.displayName)")
+        let epochs = data.epochs(default: 5)
+        let seeds = training.seeds
+        lesson.say("""
+        Data: \(data.description)
+        Schedule: \(epochs) epoch\(epochs == 1 ? "" : "s") with Adam (learning rate \(training.lr)) and cross-entropy, \
+        batch size \(training.batchSize), as in the original lesson\(data.quick ? "; the full lesson trains 5 epochs on all 60,000 images" : "").
+        """)
+        if data.quick {
+            lesson.say("""
+            This is the quick version: the network and the code are the same, only the amount of data shrinks,
+            so expect a lower accuracy than the full run's, which sees about 60 times as many batches.
+            """)
+        }
+        if seeds > 1 {
+            lesson.say("With --seeds \(seeds) the network is trained \(seeds) times, seeds \(common.seed) to \(common.seed &+ UInt64(seeds - 1)), to show how much the test accuracy varies.")
+        }
+        let trainer = ComparisonTrainer(data: data, output: output, narrator: lesson, baseSeed: common.seed, seeds: seeds)
+        let result = try trainer.run(name: "resnet18", displayName: "ResNet-18", epochs: epochs) { ResNet18() }
+        let history = result.history
+
+        // MARK: 5. What the run shows
+        lesson.section("4. What the run shows")
+        let losses = history.epochLosses, accuracies = history.epochAccuracies
+        let testAccuracy = history.testAccuracy ?? 0
+        lesson.output((0..<losses.count).map {
+            "Epoch \($0 + 1)/\(losses.count): Loss = \(Format.fixed(losses[$0], 4)), Accuracy = \(Format.fixed(accuracies[$0], 4))"
+        }.joined(separator: "\n") + "\n\n🎯 ResNet-18 Test Accuracy: \(Format.fixed(testAccuracy, 4))")
+        describeTraining(lesson, losses: losses, accuracies: accuracies, test: testAccuracy,
+                         batchLosses: history.batchLosses, data: data)
+        if seeds > 1 {
+            let spread = result.testAccuracies
+            lesson.say("""
+            Over \(seeds) seeds the test accuracy is \(Format.fixed(100 * spread.mean, 2))% on average, standard deviation \
+            \(Format.fixed(100 * spread.std, 2)) points (from \(Format.fixed(100 * spread.min, 2))% to \(Format.fixed(100 * spread.max, 2))%). \
+            Differences smaller than that between two networks say nothing about which is better.
+            """)
+        } else {
+            lesson.say("""
+            This is one seed. Another seed changes the initial weights and the order of the batches, and with them
+            the last digits of the accuracy: on MNIST, differences of a few tenths of a percent cannot be told apart
+            from that noise. `--seeds 3` trains three times and reports the spread.
+            """)
+        }
+
+        // MARK: 6. The curves
+        lesson.section("5. Training curves")
+        let chart = lesson.chartURL("resnet18_training.png")
+        try drawCurves(history, batchesPerEpoch: data.batchesPerEpoch(), dataset: data.kind.displayName, to: chart)
+        lesson.chart(chart, caption: "ResNet-18: training loss (per batch and per epoch) and accuracy per epoch")
+        lesson.say("""
+        The left panel shows every batch's loss in grey: single batches are noisy, the epoch means (dots)
+        show the trend. The right panel is the training accuracy per epoch, with the test accuracy as a dashed line.
+        """)
+
+        // MARK: 7. Saved for later lessons
+        lesson.section("6. Saved for the next exercises")
+        let run = TrainingRun(name: "resnet18", displayName: "ResNet-18", seed: common.seed, epochs: epochs,
+                              data: data, output: output)
+        lesson.say("""
+        Weights: \(lesson.displayPath(URL(fileURLWithPath: run.checkpointPath)))
+        History (per-batch losses, per-epoch loss and accuracy, test accuracy, settings): \(lesson.displayPath(URL(fileURLWithPath: run.historyPath)))
+        Exercise 4 (plain versus residual) and Exercise 5 (gradient flow) load this run instead of training
+        ResNet-18 again when they are asked for the same settings (seed, epochs, batch size, learning rate, dataset\(data.quick ? ", --quick" : "")).
+        """)
+
+        lesson.section("Takeaway")
+        let vggParameters = VGG16().parameterCount
+        let trainedSentence = testAccuracy > 0.5
+            ? "With BatchNorm and skip connections it trained from PyTorch's default initialisation with Adam (learning rate \(training.lr)) without any special care: \(Format.fixed(100 * testAccuracy, 1))% on the test images here."
+            : "This run reached only \(Format.fixed(100 * testAccuracy, 1))% on the test images, so it shows the architecture rather than how well it trains."
+        lesson.say("""
+        ResNet-18 is a stem, four stages of two residual blocks, global average pooling and one linear layer.
+        Its \(Format.thousands(parameterCount)) parameters are \(Format.fixed(100 * Double(parameterCount) / Double(vggParameters), 0))% of the lesson's VGG-16 \
+        (\(Format.thousands(vggParameters))), yet it has more layers with weights (18 against 16). \(trainedSentence)
+
+        ✓ ResNet-18 implementation complete
+        """)
+    }
+
+    /// Narration that follows this run's numbers: how the loss moved, and how test compares with training.
+    func describeTraining(_ lesson: Narrator, losses: [Double], accuracies: [Double], test: Double,
+                          batchLosses: [Double], data: LessonData) {
+        guard let firstLoss = batchLosses.first, let lastEpochLoss = losses.last,
+              let lastAccuracy = accuracies.last else { return }
+        let steadilyDown = zip(losses, losses.dropFirst()).allSatisfy { $0.1 < $0.0 }
+        var text = "The loss of the very first batch was \(Format.fixed(firstLoss, 3)) (ln 10 = 2.303 is a uniform guess over 10 digits); "
+        text += "the last epoch averaged \(Format.fixed(lastEpochLoss, 4))"
+        if losses.count > 1 {
+            text += steadilyDown ? ", and every epoch's mean loss was lower than the one before." :
+                ". The epoch means did not fall every time: \(losses.map { Format.fixed($0, 4) }.joined(separator: ", "))."
+        } else {
+            text += "."
+        }
+        lesson.say(text)
+        let gap = test - lastAccuracy
+        if gap > 0.002 {
+            lesson.say("""
+            Test accuracy (\(Format.fixed(100 * test, 2))%) is above the last epoch's training accuracy (\(Format.fixed(100 * lastAccuracy, 2))%). \
+            That is not a paradox: the training figure averages over the whole epoch, including its early, worse
+            batches, while the test is scored with the final weights (and BatchNorm's running statistics).
+            """)
+        } else if gap < -0.02 {
+            lesson.say("""
+            Test accuracy (\(Format.fixed(100 * test, 2))%) is clearly below the last epoch's training accuracy \
+            (\(Format.fixed(100 * lastAccuracy, 2))%)\(data.quick ? "; with so few batches, BatchNorm's running statistics may still lag behind the weights" : ": the network fits its training images better than new ones").
+            """)
+        } else {
+            lesson.say("Test accuracy (\(Format.fixed(100 * test, 2))%) and the last epoch's training accuracy (\(Format.fixed(100 * lastAccuracy, 2))%) are close: no sign of overfitting.")
+        }
+    }
+
+    /// Loss per batch and per epoch (left) and accuracy per epoch with the test accuracy (right).
+    func drawCurves(_ history: TrainingHistory, batchesPerEpoch: Int, dataset: String, to url: URL) throws {
+        let figure = Figure(width: 14, height: 5)
+        let axes = figure.subplots(rows: 1, cols: 2)
+        let perBatch = history.batchLosses
+        let batchX = perBatch.indices.map { Double($0 + 1) / Double(batchesPerEpoch) }
+        let epochX = history.epochs.map { Double($0.epoch) }
+        axes[0].plot(batchX, perBatch, label: "loss per batch", color: "gray", lineWidth: 0.8, alpha: 0.5)
+        axes[0].plot(epochX.map { $0 - 0.5 }, history.epochLosses, label: "mean loss of the epoch (at its middle)", color: "tab:blue",
+                     marker: .circle, lineWidth: 2)
+        axes[0].setXLabel("Epoch")
+        axes[0].setYLabel("Loss")
+        axes[0].setTitle("Training Loss")
+        axes[0].legend()
+        axes[0].grid(alpha: 0.3)
+
+        axes[1].plot(epochX, history.epochAccuracies, label: "training accuracy (epoch)", color: "tab:green",
+                     marker: .circle, lineWidth: 2)
+        if let test = history.testAccuracy {
+            axes[1].axhline(test, color: "tab:red", lineStyle: .dashed,
+                            label: "test accuracy \(Format.fixed(test, 4))")
+        }
+        axes[1].setXLabel("Epoch")
+        axes[1].setYLabel("Accuracy")
+        axes[1].setTitle("Training Accuracy")
+        axes[1].setXTicks(epochX, labels: epochX.map { String(Int($0)) })
+        axes[1].legend()
+        axes[1].grid(alpha: 0.3)
+        figure.suptitle("ResNet-18 on \(dataset)")
+        try figure.savefig(url.path)
+    }
+}
+
+Exercise3.main()
