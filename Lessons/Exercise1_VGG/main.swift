@@ -245,7 +245,7 @@ struct Exercise1: ParsableCommand {
                        label: thisVariant.shortLabel, to: curveChart)
         lesson.chart(curveChart, caption: "VGG-16: training loss and accuracy per batch (moving average of 20 batches)")
         compareVariants(lesson, current: (thisVariant.shortLabel, main.history), others: others, data: data,
-                        perBatchAccuracy: !main.watcher.batchAccuracies.isEmpty)
+                        perBatchAccuracy: !main.batchAccuracies.isEmpty)
 
         // MARK: 8. Saved
         lesson.section("8. Checkpoint")
@@ -272,74 +272,79 @@ struct Exercise1: ParsableCommand {
     struct Outcome {
         let run: TrainingRun
         let history: TrainingHistory
-        let watcher: LossWatcher
+        /// Each training batch's accuracy (empty when the run was reused: histories keep losses only).
+        let batchAccuracies: [Double]
+        /// How many test images were predicted as each class.
+        let predictedCounts: [Int]
         let reused: Bool
     }
 
     func train(seed: UInt64, variant: Variant, epochs: Int, data: LessonData, lesson: Narrator,
                vanishing: Bool) throws -> Outcome {
         let name = seed == common.seed ? variant.checkpointName : "\(variant.checkpointName)-seed\(seed)"
-        let run = TrainingRun(name: name, displayName: "VGG-16", seed: seed, epochs: epochs, data: data,
+        var run = TrainingRun(name: name, displayName: "VGG-16", seed: seed, epochs: epochs, data: data,
                               output: URL(fileURLWithPath: common.output, isDirectory: true))
-        var watcher: LossWatcher?
         let checkEvery = data.quick ? 20 : 100
         let stallAfter = data.quick ? 40 : 300
+        var losses: [Double] = [], accuracies: [Double] = []
         var learning = false, stallAnnounced = false
         let terminal = isatty(STDOUT_FILENO) == 1
         let live: (String) -> Void = { text in
             if terminal { print("\r\u{1B}[2K", terminator: "") }
             lesson.say(text)
         }
-        let (_, history, reused) = try run.run({ () -> LossWatcher in
-            let model = variant.make()
-            let wrapped = LossWatcher(model)
-            watcher = wrapped
-            wrapped.onBatch = { [unowned wrapped] batch, _, _ in
-                guard batch % checkEvery == 0, !learning else { return }
-                let recent = windowMean(wrapped.batchLosses, end: batch, window: checkEvery)
-                let accuracy = windowMean(wrapped.batchAccuracies, end: batch, window: checkEvery)
-                let where_ = "  [watch] batches \(batch - checkEvery + 1)-\(batch): mean loss \(Format.fixed(recent, 4)), accuracy \(Format.fixed(100 * accuracy, 1))%"
-                if recent < ln10 - 0.1 {
-                    learning = true
-                    live(where_ + (stallAnnounced ? ". The loss has left the plateau at last: the network is learning."
-                                                  : ". Below ln 10: the network is learning."))
-                } else if abs(recent - ln10) < 0.02 {
-                    if batch >= stallAfter && !stallAnnounced {
-                        stallAnnounced = true
-                        live(where_ + (vanishing ? """
-                        .
-                            Still ln 10 after \(batch) batches: the network gives the same answer for every image and
-                            almost no gradient reaches its early layers. This is the vanishing-gradient stall that
-                            section 4 measured; section 6 says more. The cures are flags: --init kaiming, --batchnorm, --lr 0.0001.
-                        """ : """
-                        .
-                            At ln 10 after \(batch) batches: the network gives the same answer for every image. Section 4
-                            showed the gradient reaching every layer at the start, so this is not the vanishing gradient;
-                            section 6 looks at what happened.
-                        """))
-                    } else if !stallAnnounced {
-                        live(where_ + ": still at ln 10, a uniform guess.")
-                    }
-                } else {
-                    live(where_ + ".")
+        // The watch: every `checkEvery` batches, is the loss still at ln 10 (a uniform guess)?
+        run.onBatch = { report in
+            losses.append(report.loss)
+            accuracies.append(report.accuracy)
+            let batch = losses.count   // steps watched in this process (a resumed run starts again at 1)
+            guard batch % checkEvery == 0, !learning else { return }
+            let recent = windowMean(losses, end: batch, window: checkEvery)
+            let accuracy = windowMean(accuracies, end: batch, window: checkEvery)
+            let where_ = "  [watch] batches \(batch - checkEvery + 1)-\(batch): mean loss \(Format.fixed(recent, 4)), accuracy \(Format.fixed(100 * accuracy, 1))%"
+            if recent < ln10 - 0.1 {
+                learning = true
+                live(where_ + (stallAnnounced ? ". The loss has left the plateau at last: the network is learning."
+                                              : ". Below ln 10: the network is learning."))
+            } else if abs(recent - ln10) < 0.02 {
+                if batch >= stallAfter && !stallAnnounced {
+                    stallAnnounced = true
+                    live(where_ + (vanishing ? """
+                    .
+                        Still ln 10 after \(batch) batches: the network gives the same answer for every image and
+                        almost no gradient reaches its early layers. This is the vanishing-gradient stall that
+                        section 4 measured; section 6 says more. The cures are flags: --init kaiming, --batchnorm, --lr 0.0001.
+                    """ : """
+                    .
+                        At ln 10 after \(batch) batches: the network gives the same answer for every image. Section 4
+                        showed the gradient reaching every layer at the start, so this is not the vanishing gradient;
+                        section 6 looks at what happened.
+                    """))
+                } else if !stallAnnounced {
+                    live(where_ + ": still at ln 10, a uniform guess.")
                 }
+            } else {
+                live(where_ + ".")
             }
-            return wrapped
-        }, narrate: { sentence in lesson.say(sentence) })
-        guard let watcher else { throw CoreError("the VGG-16 model was not built") }
-        watcher.flush()
+        }
+        let (model, history, reused) = try run.run({ variant.make() }, narrate: { sentence in lesson.say(sentence) })
+        var predicted = history.testPredictions ?? []
         if reused {
             lesson.say("""
             Reusing the saved run \(lesson.displayPath(URL(fileURLWithPath: run.checkpointPath))): it was trained with exactly these
-            settings (delete it to train again). Its history has every batch's loss; the test set is scored again
-            here to see which digits it predicts.
+            settings (delete it to train again). Its history has every batch's loss and the test predictions.
             """)
-            watcher.resetEvalPredictions()
-            _ = Trainer.evaluate(watcher, DataLoader(data.test, batchSize: 256, shuffle: false))
         } else {
             lesson.say("Trained in \(Format.duration(history.wallSeconds)).")
         }
-        return Outcome(run: run, history: history, watcher: watcher, reused: reused)
+        if predicted.isEmpty {
+            // An older history without predictions: score the test set again.
+            predicted = Trainer.predictions(model, DataLoader(data.test, batchSize: 256, shuffle: false)).predicted
+        }
+        var counts = [Int](repeating: 0, count: 10)
+        for p in predicted where p < counts.count { counts[p] += 1 }
+        return Outcome(run: run, history: history, batchAccuracies: reused ? [] : accuracies,
+                       predictedCounts: counts, reused: reused)
     }
 
     // MARK: - Narration that follows the numbers
@@ -374,7 +379,7 @@ struct Exercise1: ParsableCommand {
         (ln 10 = \(Format.fixed(ln10, 4))).
         """)
         // Which digits the network predicts on the test set.
-        let predictions = outcome.watcher.evalPredictions
+        let predictions = outcome.predictedCounts
         let predictedTotal = max(predictions.reduce(0, +), 1)
         if let top = predictions.indices.max(by: { predictions[$0] < predictions[$1] }) {
             let share = Double(predictions[top]) / Double(predictedTotal)
@@ -553,7 +558,7 @@ struct Exercise1: ParsableCommand {
         axes[0].legend()
         axes[0].grid(alpha: 0.3)
 
-        let accuracies = outcome.watcher.batchAccuracies
+        let accuracies = outcome.batchAccuracies
         if !accuracies.isEmpty {
             axes[1].plot(accuracies.indices.map { Double($0 + 1) }, movingAverage(accuracies, window: 20),
                          label: "training accuracy (20-batch mean)", color: "tab:blue", lineWidth: 2)

@@ -19,6 +19,9 @@ public struct TrainingRun {
             (name, displayName, seed, epochs, data, output)
     }
 
+    /// Called after every training step (see `Trainer.onBatch`): lessons that watch the loss live set it.
+    public var onBatch: ((BatchReport) -> Void)?
+
     public var checkpointPath: String { output.appendingPathComponent("checkpoints/\(name).safetensors").path }
     public var historyPath: String { output.appendingPathComponent("checkpoints/\(name).history.json").path }
     /// Where an interrupted run saves everything needed to continue (`--resume`); removed when the run completes.
@@ -86,6 +89,7 @@ public struct TrainingRun {
         Interrupt.beginTraining()
         defer { Interrupt.endTraining() }
         trainer.shouldStop = { Interrupt.requested }
+        trainer.onBatch = onBatch
         let outcome: Trainer.Outcome
         do {
             outcome = try trainer.run(train: loader, test: testLoader, epochs: epochs, maxBatches: data.maxBatches,

@@ -23,6 +23,9 @@ public final class Trainer {
     public var shouldStop: (() -> Bool)?
     /// Called at the end of every epoch with its record (after it was added to the history).
     public var onEpochEnd: ((EpochRecord) -> Void)?
+    /// Called after every training step with that batch's numbers, so a lesson can watch the
+    /// loss live (the VGG lesson watches for the stall at ln 10).
+    public var onBatch: ((BatchReport) -> Void)?
     /// Records the resident memory of the process in each epoch's record (`residentMB`).
     public var recordsMemory = true
 
@@ -90,10 +93,13 @@ public final class Trainer {
             }
         }
         if let test {
-            let (correct, total) = evaluate(test)
+            let (predicted, labels) = Trainer.predictions(model, test)
+            let correct = zip(predicted, labels).filter { $0 == $1 }.count
             history.testCorrect = correct
-            history.testTotal = total
-            history.testAccuracy = total > 0 ? Double(correct) / Double(total) : 0
+            history.testTotal = labels.count
+            history.testAccuracy = labels.isEmpty ? 0 : Double(correct) / Double(labels.count)
+            // Kept in file order (the test loader does not shuffle) for error analysis without re-evaluating.
+            if !test.shuffle { history.testPredictions = predicted }
         }
         history.wallSeconds = wallBefore + Date().timeIntervalSince(start)
         return .completed
@@ -157,6 +163,8 @@ public final class Trainer {
             correct += hits
             seen += labels.count
             history.batchLosses.append(loss)
+            onBatch?(BatchReport(epoch: epoch, batch: batch, step: history.batchLosses.count, loss: loss,
+                                 accuracy: Double(hits) / Double(max(labels.count, 1))))
 
             let elapsed = Date().timeIntervalSince(start)
             if epoch == 1, batch == batchesForEstimate + 1, resumedBatches == 0, let timingStart, let onTimingEstimate {
@@ -214,16 +222,24 @@ public final class Trainer {
     }
 
     public static func evaluate(_ model: any Module, _ loader: DataLoader) -> (correct: Int, total: Int) {
+        let (predicted, labels) = predictions(model, loader)
+        return (zip(predicted, labels).filter { $0 == $1 }.count, labels.count)
+    }
+
+    /// The predicted class of every image and its label, in the loader's order, in evaluation
+    /// mode without gradients.
+    public static func predictions(_ model: any Module, _ loader: DataLoader) -> (predicted: [Int], labels: [Int]) {
         model.eval()
-        var correct = 0, total = 0
+        var predicted: [Int] = [], labels: [Int] = []
+        predicted.reserveCapacity(loader.dataset.count)
+        labels.reserveCapacity(loader.dataset.count)
         noGrad {
-            for (images, labels) in loader {
-                let predicted = model(images).argmax(dim: 1)
-                correct += zip(predicted, labels).filter { $0 == $1 }.count
-                total += labels.count
+            for (images, batchLabels) in loader {
+                predicted += model(images).argmax(dim: 1)
+                labels += batchLabels
             }
         }
-        return (correct, total)
+        return (predicted, labels)
     }
 
     private func smallerRate() -> String {
@@ -231,6 +247,18 @@ public final class Trainer {
         if let sgd = optimizer as? SGD { return String(format: "%g", Double(sgd.lr) / 10) }
         return "0.0001"
     }
+}
+
+/// One training step's numbers, for `Trainer.onBatch`.
+public struct BatchReport: Sendable {
+    public let epoch: Int
+    /// Batch number within the epoch (1-based).
+    public let batch: Int
+    /// Steps taken so far over all epochs (1-based): the index into `TrainingHistory.batchLosses`.
+    public let step: Int
+    public let loss: Double
+    /// Fraction of this batch predicted correctly.
+    public let accuracy: Double
 }
 
 extension DataLoader.Iterator {

@@ -28,6 +28,8 @@ public struct TrainingHistory: Codable, Sendable {
     public var testAccuracy: Double?
     public var testCorrect: Int?
     public var testTotal: Int?
+    /// The predicted class of each test image, in file order (absent in older histories).
+    public var testPredictions: [Int]?
     public var wallSeconds: Double = 0
 
     public init(model: String, settings: [String: String]) {
