@@ -12,15 +12,35 @@ extension Kernels {
     /// out[i] = max(x[i], 0)
     static func relu(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count: Int) {
         parallelFor(count) { range in
-            for i in range { out[i] = max(x[i], 0) }
+            var i = range.lowerBound
+            let zero = SIMD4<Float>(repeating: 0)
+            while i + 4 <= range.upperBound {
+                let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD4<Float>.self)
+                // NaN stays NaN (as torch.relu): select, rather than pointwise max.
+                UnsafeMutableRawPointer(out + i).storeBytes(of: v.replacing(with: zero, where: v .< zero),
+                                                            as: SIMD4<Float>.self)
+                i += 4
+            }
+            while i < range.upperBound { out[i] = max(x[i], 0); i += 1 }
         }
     }
 
     /// gx[i] = y[i] > 0 ? gy[i] : 0, PyTorch's threshold backward (uses the output).
     static func reluBackward(_ y: UnsafePointer<Float>, _ gy: UnsafePointer<Float>,
                              _ gx: UnsafeMutablePointer<Float>, count: Int) {
+        // Explicit 4-wide compare-and-select: the scalar ternary did not vectorise (5% of a
+        // ResNet-18 training step went here).
         parallelFor(count) { range in
-            for i in range { gx[i] = y[i] > 0 ? gy[i] : 0 }
+            var i = range.lowerBound
+            let zero = SIMD4<Float>(repeating: 0)
+            while i + 4 <= range.upperBound {
+                let yv = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD4<Float>.self)
+                let gv = UnsafeRawPointer(gy + i).loadUnaligned(as: SIMD4<Float>.self)
+                UnsafeMutableRawPointer(gx + i).storeBytes(of: zero.replacing(with: gv, where: yv .> zero),
+                                                           as: SIMD4<Float>.self)
+                i += 4
+            }
+            while i < range.upperBound { gx[i] = y[i] > 0 ? gy[i] : 0; i += 1 }
         }
     }
 

@@ -24,6 +24,8 @@ public enum Threads {
     }
 
     private static func setBLASThreads(_ threads: Int) {
+        _ = BLASCore.ready
+        _ = MemoryPolicy.applied
         #if !canImport(Accelerate)
         openblas_set_num_threads(Int32(threads))
         #endif
@@ -45,3 +47,4 @@ func parallelFor(_ n: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
         if start < end { body(start..<end) }
     }
 }
+

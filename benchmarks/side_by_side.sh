@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Side-by-side throughput: the lesson's networks in PyTorch (benchmarks/pytorch_bench.py, the
+# lesson's own classes) and in this project's engine (the `Benchmark` executable), one after the
+# other in the same run, with the same batch, threads and step definition. Prints a table of
+# ratios (ours / PyTorch images per second) and the peak RSS of each.
+#
+#   benchmarks/side_by_side.sh [--model all|vgg16|resnet18|plainnet|deepresnet] [--steps 10]
+#                              [--warmup 3] [--threads 2] [--batch-size 64]
+#
+# PyTorch is a tool of this script only: it lives in a virtual environment outside the
+# repository, ../torchenv (relative to the repository root), created on first use.
+# Environment: BENCHMARK_BIN=path/to/Benchmark skips the `swift build` (e.g. a side build).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+MODEL=all STEPS=10 WARMUP=3 THREADS=2 BATCH=64
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --model) MODEL="$2"; shift 2 ;;
+        --steps) STEPS="$2"; shift 2 ;;
+        --warmup) WARMUP="$2"; shift 2 ;;
+        --threads) THREADS="$2"; shift 2 ;;
+        --batch-size) BATCH="$2"; shift 2 ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        *) echo "side_by_side.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+    esac
+done
+
+# PyTorch, in ../torchenv, installed when missing.
+VENV="$(cd "$ROOT/.." && pwd)/torchenv"
+if ! "$VENV/bin/python" -c "import torch" >/dev/null 2>&1; then
+    echo "Installing PyTorch into $VENV (once)..." >&2
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install torch
+fi
+
+# This project's benchmark, release build.
+if [[ -n "${BENCHMARK_BIN:-}" ]]; then
+    BIN="$BENCHMARK_BIN"
+else
+    (cd "$ROOT" && swift build -c release --product Benchmark >&2)
+    BIN="$(cd "$ROOT" && swift build -c release --show-bin-path)/Benchmark"
+fi
+
+OUT="$(mktemp -d)"
+trap 'rm -rf "$OUT"' EXIT
+if [[ "$MODEL" == all ]]; then MODELS=(vgg16 resnet18 plainnet deepresnet); else MODELS=("$MODEL"); fi
+COMMON=(--batch-size "$BATCH" --steps "$STEPS" --warmup "$WARMUP" --threads "$THREADS")
+
+# One process per network and mode, so each peak RSS is that measurement's own; PyTorch and
+# this engine alternate, so a change in the machine's load affects both sides alike.
+echo "PyTorch $("$VENV/bin/python" -c 'import torch; print(torch.__version__)'), $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | xargs)" >&2
+for model in "${MODELS[@]}"; do
+    for mode in train eval; do
+        "$VENV/bin/python" "$ROOT/benchmarks/pytorch_bench.py" --model "$model" --mode "$mode" "${COMMON[@]}" \
+            | tee -a "$OUT/torch.jsonl" >&2
+        "$BIN" --model "$model" --mode "$mode" "${COMMON[@]}" --json | tee -a "$OUT/ours.jsonl" >&2
+    done
+done
+
+"$VENV/bin/python" - "$OUT/torch.jsonl" "$OUT/ours.jsonl" "$THREADS" "$BATCH" <<'PY'
+import json, sys
+def load(path):
+    return {(r["model"], r["mode"]): r for r in map(json.loads, open(path))}
+torch, ours = load(sys.argv[1]), load(sys.argv[2])
+threads, batch = sys.argv[3], sys.argv[4]
+print(f"\nbatch {batch}, {threads} threads; img/s = images per second (median step); ratio = ours / PyTorch\n")
+print("| model | mode | PyTorch img/s | ours img/s | ratio | PyTorch peak RSS (MB) | ours peak RSS (MB) |")
+print("|---|---|---:|---:|---:|---:|---:|")
+for model in ["vgg16", "resnet18", "plainnet", "deepresnet"]:
+    for mode in ["train", "eval"]:
+        t, o = torch.get((model, mode)), ours.get((model, mode))
+        if not t or not o:
+            continue
+        ratio = o["img_per_s"] / t["img_per_s"]
+        print(f"| {model} | {mode} | {t['img_per_s']:.1f} | {o['img_per_s']:.1f} | {ratio:.2f}x "
+              f"| {t['peak_rss_mb']:.0f} | {o['peak_rss_mb']:.0f} |")
+PY
