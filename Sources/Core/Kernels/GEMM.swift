@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Accelerate)
 import Accelerate
 #else
@@ -5,6 +6,13 @@ import CBLAS
 #endif
 
 extension Kernels {
+    /// One matrix product at a time per process. OpenBLAS splits a product across its threads
+    /// differently when another product is already running (a second caller gets fewer threads),
+    /// which changes the order of the sums and the last bits of the result. The engine itself
+    /// never runs two products at once, but a host that trains two models on two threads (the
+    /// parallel test runner does) would otherwise lose bit-for-bit reproducibility.
+    private static let blasLock = NSLock()
+
     /// C = alpha * op(A) * op(B) + beta * C for row-major matrices, through the system BLAS
     /// (OpenBLAS on Linux, Accelerate on macOS). op(A) is m x k, op(B) is k x n, C is m x n.
     ///
@@ -21,6 +29,8 @@ extension Kernels {
                      c: UnsafeMutablePointer<Float>, ldc: Int) {
         guard m > 0, n > 0 else { return }
         _ = BLASCore.ready
+        blasLock.lock()
+        defer { blasLock.unlock() }
         cblas_sgemm(CblasRowMajor,
                     transposeA ? CblasTrans : CblasNoTrans,
                     transposeB ? CblasTrans : CblasNoTrans,
