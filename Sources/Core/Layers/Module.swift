@@ -59,8 +59,8 @@ extension Module {
     public func eval() { setTraining(false) }
 
     private func setTraining(_ on: Bool) {
-        var me = self
-        me.isTraining = on
+        let module = self   // a class: setting the flag through a constant reference is enough
+        module.isTraining = on
         for child in children { child.module.setTraining(on) }
     }
 
