@@ -134,7 +134,7 @@ struct Exercise2: ParsableCommand {
                 + "train mode \(Format.fixed(pair.0, 2))x   eval mode \(Format.fixed(pair.1, 2))x"
         }.joined(separator: "\n")
         lesson.output(table)
-        let train = Summary(trainRatios), evaluation = Summary(evalRatios)
+        let train = SeedSpread(trainRatios), evaluation = SeedSpread(evalRatios)
         lesson.say("""
         Over \(seeds) seed\(seeds == 1 ? "" : "s") the residual block passes \(Format.fixed(train.mean, 2))x as much gradient in training mode \
         (from \(Format.fixed(train.min, 2)) to \(Format.fixed(train.max, 2)), standard deviation \(Format.fixed(train.std, 2))), \
@@ -231,18 +231,5 @@ func drawGradientChart(_ m: GradientMeasurement, to url: URL) throws {
     try figure.savefig(url.path)
 }
 
-/// Mean, standard deviation and range of a few numbers.
-struct Summary {
-    let mean: Double, std: Double, min: Double, max: Double
-    init(_ values: [Double]) {
-        let average = values.reduce(0, +) / Double(values.count)
-        let variance = values.count > 1
-            ? values.map { ($0 - average) * ($0 - average) }.reduce(0, +) / Double(values.count - 1) : 0
-        mean = average
-        std = variance.squareRoot()
-        min = values.min() ?? 0
-        max = values.max() ?? 0
-    }
-}
 
 Exercise2.main()

@@ -8,18 +8,6 @@ private func scratchFile(_ name: String) throws -> String {
     return folder.appendingPathComponent(name).path
 }
 
-private func expectFailure(_ needles: String..., sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void) {
-    do {
-        try body()
-        Issue.record("expected an error mentioning \(needles)", sourceLocation: sourceLocation)
-    } catch {
-        let message = "\(error)"
-        for needle in needles {
-            #expect(message.contains(needle), "'\(message)' should mention '\(needle)'", sourceLocation: sourceLocation)
-        }
-    }
-}
-
 private func expectBitIdentical(_ a: StateDict, _ b: StateDict, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(a.keys == b.keys, sourceLocation: sourceLocation)
     for (key, tensor, _) in a.entries {

@@ -16,24 +16,6 @@ private func scratchFolder(_ name: String = "reliability") throws -> URL {
     return url
 }
 
-/// Expects `body` to throw an error whose text contains every one of `needles`; returns the text.
-@discardableResult
-private func expectFailure(_ needles: String..., sourceLocation: SourceLocation = #_sourceLocation,
-                           _ body: () throws -> Void) -> String {
-    do {
-        try body()
-        Issue.record("expected an error mentioning \(needles)", sourceLocation: sourceLocation)
-        return ""
-    } catch {
-        let message = "\(error)"
-        for needle in needles {
-            #expect(message.contains(needle), "message was: \(message)", sourceLocation: sourceLocation)
-        }
-        #expect(message.split(separator: "\n").count <= 4, "a short message: \(message)", sourceLocation: sourceLocation)
-        return message
-    }
-}
-
 private func idx(_ dims: [Int], payload: [UInt8], magic: [UInt8]? = nil) -> Data {
     var bytes = magic ?? [0, 0, 0x08, UInt8(dims.count)]
     for dim in dims { bytes += withUnsafeBytes(of: UInt32(truncatingIfNeeded: dim).bigEndian) { Array($0) } }

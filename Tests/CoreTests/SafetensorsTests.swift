@@ -5,27 +5,6 @@ import Testing
 /// The PyTorch reference files, found next to this source file so the tests run on any clone.
 private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 
-/// A fresh empty folder for one test.
-private func temporaryFolder() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("safetensors-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
-/// Expects `body` to throw an error whose message contains every one of `needles`.
-private func expectFailure(_ needles: String..., sourceLocation: SourceLocation = #_sourceLocation,
-                           _ body: () throws -> Void) {
-    do {
-        try body()
-        Issue.record("expected an error mentioning \(needles)", sourceLocation: sourceLocation)
-    } catch {
-        let message = "\(error)"
-        for needle in needles {
-            #expect(message.contains(needle), "message was: \(message)", sourceLocation: sourceLocation)
-        }
-    }
-}
-
 /// The bytes of a safetensors file with this header text and data; `length` overrides the
 /// declared header length.
 private func safetensorsBytes(header: String, data: [UInt8] = [], length: UInt64? = nil) -> Data {

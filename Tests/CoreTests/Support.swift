@@ -57,3 +57,29 @@ func expectClose(_ actual: Tensor?, _ expected: Tensor, tolerance: Float = 1e-5,
     let error = relativeError(actual, expected)
     #expect(error <= tolerance, "\(what): relative error \(error) > \(tolerance)", sourceLocation: sourceLocation)
 }
+
+/// A fresh folder under the system's temporary directory.
+func temporaryFolder(_ prefix: String = "core-tests") throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// Expects `body` to throw a short error (at most `maxLines` lines) whose message contains every
+/// one of `needles`; returns the message.
+@discardableResult
+func expectFailure(_ needles: String..., maxLines: Int = 4, sourceLocation: SourceLocation = #_sourceLocation,
+                   _ body: () throws -> Void) -> String {
+    do {
+        try body()
+        Issue.record("expected an error mentioning \(needles)", sourceLocation: sourceLocation)
+        return ""
+    } catch {
+        let message = "\(error)"
+        for needle in needles {
+            #expect(message.contains(needle), "message was: \(message)", sourceLocation: sourceLocation)
+        }
+        #expect(message.split(separator: "\n").count <= maxLines, "a short message: \(message)", sourceLocation: sourceLocation)
+        return message
+    }
+}
