@@ -92,15 +92,8 @@ import Testing
         for (step, (loss, expected)) in zip(result.losses, expectedLosses).enumerated() {
             #expect(abs(loss - expected) <= 3 * lossDrift + 1e-5, "step \(step + 1): \(loss) vs PyTorch \(expected)")
         }
-        let final = try Fixtures.load(folder + "final")
         let state = model.stateDict()
-        for (key, expected, _) in final.entries where !key.hasSuffix("num_batches_tracked") {
-            let actual = try #require(state[key])
-            var worst: Float = 0
-            for i in 0..<expected.count { worst = max(worst, abs(actual.data[i] - expected.data[i])) }
-            let bound = 3 * (stateDrift[key] ?? 1e-3) + 1e-5
-            #expect(Double(worst) <= bound, "\(key): max difference \(worst) > \(bound)")
-        }
+        try expectStateWithinDrift(state, Fixtures.load(folder + "final"), drift: stateDrift)
         #expect(state["layer4.0.bn2.num_batches_tracked"]?.item() == 20)
     }
 

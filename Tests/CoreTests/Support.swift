@@ -83,3 +83,16 @@ func expectFailure(_ needles: String..., maxLines: Int = 4, sourceLocation: Sour
         return message
     }
 }
+
+/// Expects every float entry of `state` within 3x PyTorch's own float32-vs-float64 drift of
+/// `expected` (the twenty-step fixture's bound; `drift` from its meta.json, 1e-3 where absent).
+func expectStateWithinDrift(_ state: StateDict, _ expected: StateDict, drift: [String: Double],
+                            sourceLocation: SourceLocation = #_sourceLocation) throws {
+    for (key, reference, _) in expected.entries where !key.hasSuffix("num_batches_tracked") {
+        let actual = try #require(state[key], sourceLocation: sourceLocation)
+        var worst: Float = 0
+        for i in 0..<reference.count { worst = max(worst, abs(actual.data[i] - reference.data[i])) }
+        let bound = 3 * (drift[key] ?? 1e-3) + 1e-5
+        #expect(Double(worst) <= bound, "\(key): max difference \(worst) > \(bound)", sourceLocation: sourceLocation)
+    }
+}
