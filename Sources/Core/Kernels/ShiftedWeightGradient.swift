@@ -58,12 +58,16 @@ extension Kernels {
                             }
                         }
                     }
-                    // One GEMM per tap: taps[tap] (O x C) (+)= gp · shift(xp)ᵀ.
-                    for ki in 0..<3 {
-                        for kj in 0..<3 {
-                            gemm(transposeB: true, m: O, n: C, k: k, a: gp, lda: k,
-                                 b: xp + ki * paddedW + kj, ldb: k,
-                                 beta: first == 0 ? 0 : 1, c: taps + (ki * 3 + kj) * O * C, ldc: C)
+                    // One GEMM per tap: taps[tap] (O x C) (+)= gp · shift(xp)ᵀ. Each core takes a
+                    // block of output channels (rows) for all nine taps.
+                    let rowBlocks = Swift.max(1, Swift.min(Threads.count, O / 8))
+                    independentProducts(rowBlocks) { block in
+                        let rows = (O * block / rowBlocks)..<(O * (block + 1) / rowBlocks)
+                        for tap in 0..<9 {
+                            let (ki, kj) = tap.quotientAndRemainder(dividingBy: 3)
+                            gemmSerial(transposeB: true, m: rows.count, n: C, k: k, a: gp + rows.lowerBound * k, lda: k,
+                                       b: xp + ki * paddedW + kj, ldb: k,
+                                       beta: first == 0 ? 0 : 1, c: taps + tap * O * C + rows.lowerBound * C, ldc: C)
                         }
                     }
                 }

@@ -5,7 +5,8 @@ import Accelerate
 import CBLAS
 #endif
 
-/// How many cores the engine uses: both its own loops and the BLAS library's.
+/// How many cores the engine uses. BLAS itself runs single-threaded: the engine hands it
+/// independent pieces of work on each core (see GEMM.swift).
 ///
 /// Work is always split into the same chunks for a given thread count, and no sum is split
 /// across threads unless its parts are combined in a fixed order, so a run is reproducible for a
@@ -27,7 +28,8 @@ public enum Threads {
         _ = BLASCore.ready
         _ = MemoryPolicy.applied
         #if !canImport(Accelerate)
-        openblas_set_num_threads(Int32(threads))
+        // BLAS runs on the calling thread; the engine spreads products over cores (GEMM.swift).
+        openblas_set_num_threads(1)
         #endif
     }
 }

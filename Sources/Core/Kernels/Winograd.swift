@@ -126,10 +126,11 @@ extension Kernels {
                     }
                 }
 
-                // The 16 independent products, in BLAS: m[ξ] (O x T) = u[ξ] (O x C) · v[ξ] (C x T).
-                for xi in 0..<16 {
-                    gemm(m: O, n: T, k: C, a: u + xi * O * C, lda: C, b: v + xi * C * T, ldb: T,
-                         c: m + xi * O * T, ldc: T)
+                // The 16 independent products, in BLAS: m[ξ] (O x T) = u[ξ] (O x C) · v[ξ] (C x T),
+                // whole products per core.
+                independentProducts(16) { xi in
+                    gemmSerial(m: O, n: T, k: C, a: u + xi * O * C, lda: C, b: v + xi * C * T, ldb: T,
+                               c: m + xi * O * T, ldc: T)
                 }
 
                 // Output transform, one output channel per task: y = Aᵀ m A (+ bias),
