@@ -6,8 +6,8 @@
 ///
 /// This is the general path. 3x3 / stride 1 / padding 1 layers (most of VGG's and ResNet's work)
 /// take faster ones when `Kernels.useWinograd` is on: Winograd F(2x2, 3x3) for the forward pass
-/// and the input gradient (`Winograd.swift`), and a shifted-GEMM weight gradient without im2col
-/// for large planes (`ShiftedWeightGradient.swift`). Scratch buffers come from `Workspace`.
+/// and the input gradient (`Winograd.swift`), and Winograd F(3x3, 2x2) for the weight gradient
+/// (`WinogradWeightGradient.swift`). Scratch buffers come from `Workspace`.
 struct ConvGeometry {
     let batch: Int, inChannels: Int, height: Int, width: Int
     let outChannels: Int, kernelH: Int, kernelW: Int, stride: Int, padding: Int
@@ -160,8 +160,8 @@ extension Kernels {
             gx = nil   // done: the loop below only computes the weight gradient
         }
         var gw = gw
-        if let target = gw, useWinograd && shiftedWeightGradientApplies(g) {
-            shiftedWeightGradient(x, gy, target, g)
+        if let target = gw, useWinograd && winogradApplies(g) {
+            winogradWeightGradient(x, gy, target, g)
             gw = nil
         }
         let group = g.groupSize, P = g.positions, K = g.patchSize, O = g.outChannels
