@@ -51,10 +51,33 @@ extension Kernels {
         for i in 0..<count { out[i] = f(x[i]) }
     }
 
-    /// Sum of `count` floats accumulated in double precision (order fixed, so reproducible).
+    /// Sum of `count` floats accumulated in double precision. Eight running sums (one per SIMD
+    /// lane) keep the loop vectorised; they are combined in a fixed order, so the result is
+    /// reproducible.
     static func sum(_ x: UnsafePointer<Float>, count: Int) -> Double {
-        var total = 0.0
-        for i in 0..<count { total += Double(x[i]) }
+        var lanes = SIMD8<Double>()
+        var i = 0
+        while i + 8 <= count {
+            lanes += SIMD8<Double>(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self))
+            i += 8
+        }
+        var total = lanes.sum()
+        while i < count { total += Double(x[i]); i += 1 }
+        return total
+    }
+
+    /// Sum of (x[i] - mean)² in double precision, vectorised like `sum`.
+    static func sumOfSquaredDeviations(_ x: UnsafePointer<Float>, count: Int, mean: Double) -> Double {
+        var lanes = SIMD8<Double>()
+        let mu = SIMD8<Double>(repeating: mean)
+        var i = 0
+        while i + 8 <= count {
+            let d = SIMD8<Double>(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)) - mu
+            lanes += d * d
+            i += 8
+        }
+        var total = lanes.sum()
+        while i < count { let d = Double(x[i]) - mean; total += d * d; i += 1 }
         return total
     }
 }

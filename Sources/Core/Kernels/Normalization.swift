@@ -23,12 +23,7 @@ extension Kernels {
                 layout.forEachRun(c) { total += sum(x + $0, count: layout.spatial) }
                 let mu = total / m
                 var squares = 0.0
-                layout.forEachRun(c) { offset in
-                    for i in 0..<layout.spatial {
-                        let d = Double(x[offset + i]) - mu
-                        squares += d * d
-                    }
-                }
+                layout.forEachRun(c) { squares += sumOfSquaredDeviations(x + $0, count: layout.spatial, mean: mu) }
                 mean[c] = mu
                 variance[c] = squares / m
             }
@@ -57,16 +52,29 @@ extension Kernels {
             sumGyXhat.withUnsafeMutableBufferPointer { sgx in
                 parallelFor(layout.channels, costPerItem: layout.perChannel) { channels in
                     for c in channels {
-                        var a = 0.0, b = 0.0
+                        // Eight running sums per quantity (SIMD lanes), combined in a fixed order.
+                        var a = SIMD8<Double>(), b = SIMD8<Double>()
+                        var tailA = 0.0, tailB = 0.0
                         let (mu, s) = (mean[c], invstd[c])
+                        let (muV, sV) = (SIMD8<Float>(repeating: mu), SIMD8<Float>(repeating: s))
                         layout.forEachRun(c) { offset in
-                            for i in offset..<(offset + layout.spatial) {
-                                a += Double(gy[i])
-                                b += Double(gy[i]) * Double((x[i] - mu) * s)
+                            var i = offset
+                            let end = offset + layout.spatial
+                            while i + 8 <= end {
+                                let g = SIMD8<Double>(UnsafeRawPointer(gy + i).loadUnaligned(as: SIMD8<Float>.self))
+                                let xhat = (UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - muV) * sV
+                                a += g
+                                b += g * SIMD8<Double>(xhat)
+                                i += 8
+                            }
+                            while i < end {
+                                tailA += Double(gy[i])
+                                tailB += Double(gy[i]) * Double((x[i] - mu) * s)
+                                i += 1
                             }
                         }
-                        sg[c] = a
-                        sgx[c] = b
+                        sg[c] = a.sum() + tailA
+                        sgx[c] = b.sum() + tailB
                     }
                 }
             }

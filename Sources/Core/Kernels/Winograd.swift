@@ -25,6 +25,18 @@ extension Kernels {
     /// large enough that each of the 16 GEMMs has hundreds of columns.
     static let winogradGroupFloats = 1_048_576
 
+    /// The distance between two of the 16 Winograd planes, in floats: the plane's size rounded up
+    /// to a cache line, plus one more line.
+    ///
+    /// Why: the transforms write (and read) the 16 values of a tile to 16 planes at once. With
+    /// plane sizes that are powers of two (64 channels x 1,024 tiles, ...) all 16 addresses fall
+    /// into the same cache set, more than its 12 ways hold, and every store missed. One extra
+    /// cache line per plane spreads them over 16 sets.
+    @inline(__always)
+    static func winogradPlaneStride(_ floats: Int) -> Int {
+        (floats + 15) / 16 * 16 + 16
+    }
+
     /// Whether a convolution can use this path.
     static func winogradApplies(_ g: ConvGeometry) -> Bool {
         g.kernelH == 3 && g.kernelW == 3 && g.stride == 1 && g.padding == 1
@@ -102,12 +114,13 @@ extension Kernels {
         // A zero-bordered copy of one plane makes every 4x4 tile an interior one (no bounds tests).
         let (paddedH, paddedW) = (2 * tilesH + 2, 2 * tilesW + 2)
 
-        Workspace.with(16 * C * maxTiles, 16 * O * maxTiles) { v, m in
+        Workspace.with(16 * winogradPlaneStride(C * maxTiles), 16 * winogradPlaneStride(O * maxTiles)) { v, m in
             for first in stride(from: 0, to: N, by: group) {
                 let count = Swift.min(group, N - first)
                 let T = count * tilesPerImage
+                let (vStride, mStride) = (winogradPlaneStride(C * T), winogradPlaneStride(O * T))
 
-                // Input transform, one channel per task: v[ξ][c][t] = (Bᵀ d B)[ξ].
+                // Input transform, one channel per task: v[ξ][c][t] = (Bᵀ d B)[ξ] (planes `vStride` apart).
                 parallelFor(C, costPerItem: count * H * W * 8) { channels in
                     withUnsafeTemporaryAllocation(of: Float.self, capacity: paddedH * paddedW) { buffer in
                         let padded = buffer.baseAddress!
@@ -120,7 +133,7 @@ extension Kernels {
                                 }
                                 let out = v + c * T + i * tilesPerImage
                                 winogradInputTiles(padded, paddedW: paddedW, tilesH: tilesH, tilesW: tilesW,
-                                                   out, stride16: C * T)
+                                                   out, stride16: vStride)
                             }
                         }
                     }
@@ -129,8 +142,8 @@ extension Kernels {
                 // The 16 independent products, in BLAS: m[ξ] (O x T) = u[ξ] (O x C) · v[ξ] (C x T),
                 // whole products per core.
                 independentProducts(16) { xi in
-                    gemmSerial(m: O, n: T, k: C, a: u + xi * O * C, lda: C, b: v + xi * C * T, ldb: T,
-                               c: m + xi * O * T, ldc: T)
+                    gemmSerial(m: O, n: T, k: C, a: u + xi * O * C, lda: C, b: v + xi * vStride, ldb: T,
+                               c: m + xi * mStride, ldc: T)
                 }
 
                 // Output transform, one output channel per task: y = Aᵀ m A (+ bias),
@@ -140,7 +153,7 @@ extension Kernels {
                         let b = bias?[o] ?? 0
                         for i in 0..<count {
                             let plane = y + ((first + i) * O + o) * H * W
-                            winogradOutputTiles(m + o * T + i * tilesPerImage, stride16: O * T,
+                            winogradOutputTiles(m + o * T + i * tilesPerImage, stride16: mStride,
                                                 tilesH: tilesH, tilesW: tilesW, bias: b, plane, height: H, width: W)
                         }
                     }

@@ -36,11 +36,14 @@ extension Kernels {
         let (paddedH, paddedW) = (2 * tilesH + 2, 2 * tilesW + 2)
         let (blockH, blockW) = (2 * tilesH, 2 * tilesW)
 
-        Workspace.with(16 * C * maxTiles, 16 * O * maxTiles) { v, z in
-            Workspace.with(16 * O * C) { m in
+        // Planes `winogradPlaneStride` apart, so the 16 streams of a tile do not share cache sets.
+        let mStride = winogradPlaneStride(O * C)
+        Workspace.with(16 * winogradPlaneStride(C * maxTiles), 16 * winogradPlaneStride(O * maxTiles)) { v, z in
+            Workspace.with(16 * mStride) { m in
                 for first in stride(from: 0, to: N, by: group) {
                     let count = Swift.min(group, N - first)
                     let T = count * tilesPerImage
+                    let (vStride, zStride) = (winogradPlaneStride(C * T), winogradPlaneStride(O * T))
 
                     // V[ξ][c][t] = (Bᵀ d B)[ξ], one input channel per task.
                     parallelFor(C, costPerItem: count * H * W * 8) { channels in
@@ -50,7 +53,7 @@ extension Kernels {
                                     copyPlane(x + ((first + i) * C + c) * H * W, height: H, width: W,
                                               into: padded + paddedW + 1, rowStride: paddedW)
                                     winogradInputTiles(padded, paddedW: paddedW, tilesH: tilesH, tilesW: tilesW,
-                                                       v + c * T + i * tilesPerImage, stride16: C * T)
+                                                       v + c * T + i * tilesPerImage, stride16: vStride)
                                 }
                             }
                         }
@@ -64,7 +67,7 @@ extension Kernels {
                                     copyPlane(gy + ((first + i) * O + o) * H * W, height: H, width: W,
                                               into: padded, rowStride: blockW)
                                     winogradGradientTiles(padded, blockW: blockW, tilesH: tilesH, tilesW: tilesW,
-                                                          z + o * T + i * tilesPerImage, stride16: O * T)
+                                                          z + o * T + i * tilesPerImage, stride16: zStride)
                                 }
                             }
                         }
@@ -72,15 +75,15 @@ extension Kernels {
 
                     // M[ξ] (O x C) (+)= Z[ξ] (O x T) · V[ξ]ᵀ (T x C), whole products per core.
                     independentProducts(16) { xi in
-                        gemmSerial(transposeB: true, m: O, n: C, k: T, a: z + xi * O * T, lda: T,
-                                   b: v + xi * C * T, ldb: T, beta: first == 0 ? 0 : 1,
-                                   c: m + xi * O * C, ldc: C)
+                        gemmSerial(transposeB: true, m: O, n: C, k: T, a: z + xi * zStride, lda: T,
+                                   b: v + xi * vStride, ldb: T, beta: first == 0 ? 0 : 1,
+                                   c: m + xi * mStride, ldc: C)
                     }
                 }
                 // gw[o][c] += Gᵀ M[·][o][c] G, one output channel per task.
                 parallelFor(O, costPerItem: C * 64) { channels in
                     for o in channels {
-                        winogradFilterGradients(m + o * C, stride16: O * C, count: C, gw + o * C * 9)
+                        winogradFilterGradients(m + o * C, stride16: mStride, count: C, gw + o * C * 9)
                     }
                 }
             }
