@@ -113,6 +113,58 @@ func randomInput(_ shape: [Int], seed: UInt64, low: Float = -1, high: Float = 1)
         }
     }
 
+    /// The fused BatchNorm + ReLU and add + ReLU. Inputs keep every value before the ReLU at
+    /// least 0.5 away from zero (a finite difference across the kink is meaningless): channels
+    /// shifted by ±2.5 are either wholly passed through or wholly cut off.
+    @Test func fusedOperations() {
+        let x = randomInput([4, 3, 3, 3], seed: 30)
+        let gamma = Tensor([1, 1, 1], shape: [3]), beta = Tensor([2.5, -2.5, 2.5], shape: [3])
+        for training in [true, false] {
+            let (mean, variance) = (Tensor.zeros([3]), Tensor.ones([3]))
+            GradientCheck(inputs: [x, gamma, beta]) {
+                batchNorm2d($0[0], weight: $0[1], bias: $0[2], runningMean: mean.clone(),
+                            runningVar: variance.clone(), training: training, relu: true)
+            }.run(step: 1e-3, tolerance: 3e-2, "batchNorm2d + relu, training=\(training)")
+        }
+        let a = randomInput([2, 3, 4, 5], seed: 35)
+        let b = randomInput([2, 3, 4, 5], seed: 36)
+        for i in 0..<b.count where abs(a.data[i] + b.data[i]) < 0.5 {
+            b.data[i] += a.data[i] + b.data[i] < 0 ? -0.5 : 0.5
+        }
+        GradientCheck(inputs: [a, b]) { relu($0[0], plus: $0[1]) }.run(step: 1e-3, "relu(a, plus: b)")
+    }
+
+    /// The fused operations give the numbers of the two operations they replace.
+    @Test func fusedOperationsMatchUnfused() {
+        let x = randomInput([8, 5, 6, 7], seed: 40, low: -2, high: 2)
+        let gamma = randomInput([5], seed: 41, low: 0.5, high: 1.5), beta = randomInput([5], seed: 42)
+        let gy = randomInput([8, 5, 6, 7], seed: 43)
+        for training in [true, false] {
+            func run(_ fused: Bool) -> [Float] {
+                for t in [x, gamma, beta] { t.requiresGrad = true; t.grad = nil }
+                let (mean, variance) = (Tensor.zeros([5]), Tensor.ones([5]))
+                let y = fused
+                    ? batchNorm2d(x, weight: gamma, bias: beta, runningMean: mean, runningVar: variance,
+                                  training: training, relu: true)
+                    : relu(batchNorm2d(x, weight: gamma, bias: beta, runningMean: mean, runningVar: variance,
+                                       training: training))
+                y.backward(gy)
+                return y.scalars + x.grad!.scalars + gamma.grad!.scalars + beta.grad!.scalars
+                    + mean.scalars + variance.scalars
+            }
+            let (fused, plain) = (run(true), run(false))
+            #expect(fused == plain, "batchNorm2d + relu (training=\(training)) differs from relu(batchNorm2d)")
+        }
+        let b = randomInput([8, 5, 6, 7], seed: 44)
+        func sum(_ fused: Bool) -> [Float] {
+            for t in [x, b] { t.requiresGrad = true; t.grad = nil }
+            let y = fused ? relu(x, plus: b) : relu(x + b)
+            y.backward(gy)
+            return y.scalars + x.grad!.scalars + b.grad!.scalars
+        }
+        #expect(sum(true) == sum(false), "relu(a, plus: b) differs from relu(a + b)")
+    }
+
     @Test func linearPoolingDropoutAndLoss() {
         let x = randomInput([5, 7], seed: 15), w = randomInput([3, 7], seed: 16), b = randomInput([3], seed: 17)
         GradientCheck(inputs: [x, w, b]) { linear($0[0], weight: $0[1], bias: $0[2]) }.run("linear")

@@ -18,8 +18,14 @@ func broadcastBinary(_ a: Tensor, _ b: Tensor, _ kind: BinaryKind) -> Tensor {
     if a.shape == b.shape {
         let out = Tensor(uninitialized: a.shape)
         let x = a.data, y = b.data, o = out.data
+        // One loop per operation, so each is a plain vectorised loop (no switch per element).
         parallelFor(a.count) { range in
-            for i in range { o[i] = kind.apply(x[i], y[i]) }
+            switch kind {
+            case .add: for i in range { o[i] = x[i] + y[i] }
+            case .sub: for i in range { o[i] = x[i] - y[i] }
+            case .mul: for i in range { o[i] = x[i] * y[i] }
+            case .div: for i in range { o[i] = x[i] / y[i] }
+            }
         }
         return out
     }

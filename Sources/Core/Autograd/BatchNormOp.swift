@@ -3,9 +3,13 @@ import Foundation
 /// `F.batch_norm` for NCHW input. In training it normalises with the batch's own mean and
 /// biased variance and updates the running statistics (with the *unbiased* variance, as PyTorch
 /// does); in evaluation it normalises with the running statistics.
+///
+/// With `relu: true` it computes `F.relu(F.batch_norm(...))` as one operation: the same numbers,
+/// but one pass over the activations instead of two, and the normalised tensor before the ReLU
+/// is never stored (the backward pass masks dL/dy with the ReLU's output on the fly).
 public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor,
                         runningMean: Tensor, runningVar: Tensor,
-                        training: Bool, momentum: Float = 0.1, eps: Float = 1e-5) -> Tensor {
+                        training: Bool, momentum: Float = 0.1, eps: Float = 1e-5, relu: Bool = false) -> Tensor {
     precondition(x.rank == 4 && x.shape[1] == weight.count,
                  "batchNorm2d: input \(Shape.text(x.shape)) does not have \(weight.count) channels")
     let layout = ChannelLayout(batch: x.shape[0], channels: x.shape[1], spatial: x.shape[2] * x.shape[3])
@@ -37,10 +41,21 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor,
     let gamma = weight.scalars, beta = bias.scalars
     let scale = (0..<channels).map { invstd[$0] * gamma[$0] }
     let out = Tensor(uninitialized: x.shape)
-    Kernels.channelAffine(x.data, out.data, layout, mean: mean, scale: scale, shift: beta)
+    Kernels.channelAffine(x.data, out.data, layout, mean: mean, scale: scale, shift: beta, relu: relu)
 
-    return out.recorded("NativeBatchNormBackward0", inputs: [x, weight, bias]) { gy in
-        let (sumGy, sumGyXhat) = Kernels.channelGradSums(x.data, gy.data, layout, mean: mean, invstd: invstd)
+    // Keep the output's memory, not the output tensor (the tensor owns this closure).
+    let reluOutput = relu ? out.storage : nil
+    return out.recorded(relu ? "BatchNormReluBackward" : "NativeBatchNormBackward0", inputs: [x, weight, bias]) { gyIn in
+        var gy = gyIn
+        if let reluOutput, !training {
+            // Evaluation-mode backward (rare): mask once, then the plain formula below.
+            let masked = Tensor(uninitialized: gyIn.shape)
+            Kernels.reluBackward(reluOutput.pointer, gyIn.data, masked.data, count: gyIn.count)
+            gy = masked
+        }
+        let mask = training ? reluOutput?.pointer : nil
+        let (sumGy, sumGyXhat) = Kernels.channelGradSums(x.data, gy.data, layout, mean: mean, invstd: invstd,
+                                                         reluOutput: mask.map { UnsafePointer($0) })
         let gWeight = Tensor(sumGyXhat.map(Float.init), shape: weight.shape)
         let gBias = Tensor(sumGy.map(Float.init), shape: bias.shape)
         guard x.requiresGrad else { return [nil, gWeight, gBias] }
@@ -51,7 +66,7 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor,
             let meanGy = sumGy.map { Float($0) / m }
             let meanGyXhat = sumGyXhat.map { Float($0) / m }
             inputGradient(x.data, gy.data, gx.data, layout, mean: mean, invstd: invstd, scale: scale,
-                          meanGy: meanGy, meanGyXhat: meanGyXhat)
+                          meanGy: meanGy, meanGyXhat: meanGyXhat, reluOutput: mask.map { UnsafePointer($0) })
         } else {
             // The statistics are constants in evaluation: dx = gy * gamma * invstd.
             let zeros = [Float](repeating: 0, count: channels)
@@ -61,17 +76,35 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor,
     }
 }
 
-/// dx for training mode, one channel per task.
+/// dx for training mode, one channel per task; with `reluOutput`, gy is first masked by the
+/// fused ReLU's output (zero where the output is not positive).
 private func inputGradient(_ x: UnsafePointer<Float>, _ gy: UnsafePointer<Float>, _ gx: UnsafeMutablePointer<Float>,
                            _ layout: ChannelLayout, mean: [Float], invstd: [Float], scale: [Float],
-                           meanGy: [Float], meanGyXhat: [Float]) {
+                           meanGy: [Float], meanGyXhat: [Float], reluOutput: UnsafePointer<Float>?) {
     parallelFor(layout.channels, costPerItem: layout.perChannel) { channels in
         for c in channels {
             let (mu, s, k, mg, mgx) = (mean[c], invstd[c], scale[c], meanGy[c], meanGyXhat[c])
+            let (muV, sV, kV, mgV, mgxV) = (SIMD8<Float>(repeating: mu), SIMD8<Float>(repeating: s),
+                                           SIMD8<Float>(repeating: k), SIMD8<Float>(repeating: mg),
+                                           SIMD8<Float>(repeating: mgx))
             layout.forEachRun(c) { offset in
-                for i in offset..<(offset + layout.spatial) {
+                var i = offset
+                let end = offset + layout.spatial
+                while i + 8 <= end {
+                    var g = UnsafeRawPointer(gy + i).loadUnaligned(as: SIMD8<Float>.self)
+                    if let r = reluOutput {
+                        let out = UnsafeRawPointer(r + i).loadUnaligned(as: SIMD8<Float>.self)
+                        g = SIMD8<Float>(repeating: 0).replacing(with: g, where: out .> 0)
+                    }
+                    let xhat = (UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - muV) * sV
+                    UnsafeMutableRawPointer(gx + i).storeBytes(of: kV * (g - mgV - xhat * mgxV), as: SIMD8<Float>.self)
+                    i += 8
+                }
+                while i < end {
+                    let g = reluOutput.map { $0[i] > 0 ? gy[i] : 0 } ?? gy[i]
                     let xhat = (x[i] - mu) * s
-                    gx[i] = k * (gy[i] - mg - xhat * mgx)
+                    gx[i] = k * (g - mg - xhat * mgx)
+                    i += 1
                 }
             }
         }

@@ -30,22 +30,40 @@ extension Kernels {
         }
     }
 
-    /// y = (x - mean[c]) * scale[c] + shift[c], where scale folds in gamma / sqrt(var + eps).
+    /// y = (x - mean[c]) * scale[c] + shift[c], where scale folds in gamma / sqrt(var + eps);
+    /// with `relu`, y = max(that, 0) in the same pass (NaN stays NaN, as torch.relu).
     static func channelAffine(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ layout: ChannelLayout,
-                              mean: [Float], scale: [Float], shift: [Float]) {
+                              mean: [Float], scale: [Float], shift: [Float], relu: Bool = false) {
         parallelFor(layout.channels, costPerItem: layout.perChannel) { channels in
             for c in channels {
                 let (mu, a, b) = (mean[c], scale[c], shift[c])
+                let (muV, aV, bV, zero) = (SIMD8<Float>(repeating: mu), SIMD8<Float>(repeating: a),
+                                           SIMD8<Float>(repeating: b), SIMD8<Float>(repeating: 0))
                 layout.forEachRun(c) { offset in
-                    for i in offset..<(offset + layout.spatial) { y[i] = (x[i] - mu) * a + b }
+                    var i = offset
+                    let end = offset + layout.spatial
+                    while i + 8 <= end {
+                        var v = (UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - muV) * aV + bV
+                        if relu { v.replace(with: zero, where: v .< zero) }
+                        UnsafeMutableRawPointer(y + i).storeBytes(of: v, as: SIMD8<Float>.self)
+                        i += 8
+                    }
+                    while i < end {
+                        let v = (x[i] - mu) * a + b
+                        y[i] = relu && v < 0 ? 0 : v
+                        i += 1
+                    }
                 }
             }
         }
     }
 
     /// Per channel: sum of gy, and sum of gy * xhat with xhat = (x - mean) * invstd.
+    /// With `reluOutput` (the output of a fused BatchNorm + ReLU), gy counts only where that
+    /// output is positive: the ReLU's backward applied on the fly.
     static func channelGradSums(_ x: UnsafePointer<Float>, _ gy: UnsafePointer<Float>, _ layout: ChannelLayout,
-                                mean: [Float], invstd: [Float]) -> (sumGy: [Double], sumGyXhat: [Double]) {
+                                mean: [Float], invstd: [Float], reluOutput: UnsafePointer<Float>? = nil)
+        -> (sumGy: [Double], sumGyXhat: [Double]) {
         var sumGy = [Double](repeating: 0, count: layout.channels)
         var sumGyXhat = [Double](repeating: 0, count: layout.channels)
         sumGy.withUnsafeMutableBufferPointer { sg in
@@ -61,15 +79,21 @@ extension Kernels {
                             var i = offset
                             let end = offset + layout.spatial
                             while i + 8 <= end {
-                                let g = SIMD8<Double>(UnsafeRawPointer(gy + i).loadUnaligned(as: SIMD8<Float>.self))
+                                var gf = UnsafeRawPointer(gy + i).loadUnaligned(as: SIMD8<Float>.self)
+                                if let r = reluOutput {
+                                    let out = UnsafeRawPointer(r + i).loadUnaligned(as: SIMD8<Float>.self)
+                                    gf = SIMD8<Float>(repeating: 0).replacing(with: gf, where: out .> 0)
+                                }
+                                let g = SIMD8<Double>(gf)
                                 let xhat = (UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - muV) * sV
                                 a += g
                                 b += g * SIMD8<Double>(xhat)
                                 i += 8
                             }
                             while i < end {
-                                tailA += Double(gy[i])
-                                tailB += Double(gy[i]) * Double((x[i] - mu) * s)
+                                let g = reluOutput.map { $0[i] > 0 ? gy[i] : 0 } ?? gy[i]
+                                tailA += Double(g)
+                                tailB += Double(g) * Double((x[i] - mu) * s)
                                 i += 1
                             }
                         }

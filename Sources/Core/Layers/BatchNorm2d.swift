@@ -19,10 +19,14 @@ public final class BatchNorm2d: Module {
         numBatchesTracked = .zeros([])
     }
 
-    public func forward(_ input: Tensor) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor { self(input, relu: false) }
+
+    /// `bn(x, relu: true)` is `relu(bn(x))` computed in one pass (see `FusedOps.swift`); the
+    /// networks use it wherever a ReLU follows a BatchNorm.
+    public func callAsFunction(_ input: Tensor, relu: Bool) -> Tensor {
         if isTraining { numBatchesTracked.data[0] += 1 }
         return batchNorm2d(input, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
-                           training: isTraining, momentum: momentum, eps: eps)
+                           training: isTraining, momentum: momentum, eps: eps, relu: relu)
     }
 
     public var typeName: String { "BatchNorm2d" }

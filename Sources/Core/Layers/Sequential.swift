@@ -7,7 +7,20 @@ public final class Sequential: Module {
     public convenience init(_ layers: any Module...) { self.init(layers) }
 
     public func forward(_ input: Tensor) -> Tensor {
-        layers.reduce(input) { x, layer in layer(x) }
+        var x = input
+        var index = 0
+        while index < layers.count {
+            // A BatchNorm2d followed by a ReLU runs as one fused operation: the same numbers in
+            // one pass over memory (see Autograd/FusedOps.swift).
+            if let norm = layers[index] as? BatchNorm2d, index + 1 < layers.count, layers[index + 1] is ReLU {
+                x = norm(x, relu: true)
+                index += 2
+            } else {
+                x = layers[index](x)
+                index += 1
+            }
+        }
+        return x
     }
 
     public var isEmpty: Bool { layers.isEmpty }

@@ -109,7 +109,7 @@ public final class CifarBlockNoBN: Module {
     public func forward(_ x: Tensor) -> Tensor {
         let out = conv2(relu(conv1(x)))
         guard let shortcut else { return relu(out) }
-        return relu(out + shortcut(x))
+        return relu(out, plus: shortcut(x))
     }
 
     public var typeName: String { shortcut == nil ? "PlainBlockNoBN" : "ResidualBlockNoBN" }

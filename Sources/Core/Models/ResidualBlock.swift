@@ -21,10 +21,10 @@ public final class ResidualBlock: Module {
     }
 
     public func forward(_ x: Tensor) -> Tensor {
-        var out = relu(bn1(conv1(x)))       // main path, first layer
-        out = bn2(conv2(out))               // main path, second layer: F(x)
-        out = out + shortcut(x)             // the skip connection: F(x) + x
-        return relu(out)
+        // relu(bn(...)) and relu(a + b) each run as one fused operation (Autograd/FusedOps.swift).
+        var out = bn1(conv1(x), relu: true)     // main path, first layer: relu(bn1(conv1(x)))
+        out = bn2(conv2(out))                   // main path, second layer: F(x)
+        return relu(out, plus: shortcut(x))     // the skip connection: relu(F(x) + x)
     }
 
     public var typeName: String { "ResidualBlock" }
@@ -47,8 +47,8 @@ public final class PlainBlock: Module {
     }
 
     public func forward(_ x: Tensor) -> Tensor {
-        let out = relu(bn1(conv1(x)))
-        return relu(bn2(conv2(out)))
+        let out = bn1(conv1(x), relu: true)     // relu(bn1(conv1(x))), fused
+        return bn2(conv2(out), relu: true)
     }
 
     public var typeName: String { "PlainBlock" }
