@@ -1,8 +1,10 @@
+import Foundation
+
 /// Convolution by im2col + GEMM: unfold the input patches into the columns of a matrix, then
 /// one matrix product with the weights computes every output channel at every position.
 ///
-/// Images are processed in groups so that the unfolded matrix stays a few megabytes (fits the
-/// caches better and bounds memory) while each product is large enough to keep BLAS efficient.
+/// Each core unfolds and multiplies its own share of the batch, a few images at a time, so the
+/// unfolded matrix stays in that core's cache and bounds memory (`forEachImageBlock`).
 ///
 /// This is the general path. 3x3 / stride 1 / padding 1 layers (most of VGG's and ResNet's work)
 /// take faster ones when `Kernels.useWinograd` is on: Winograd F(2x2, 3x3) for the forward pass
@@ -20,12 +22,6 @@ struct ConvGeometry {
     var positions: Int { outHeight * outWidth }
     var inputImageSize: Int { inChannels * height * width }
     var outputImageSize: Int { outChannels * positions }
-
-    /// How many images share one unfolded matrix (about 4M floats of columns at most).
-    var groupSize: Int {
-        let perImage = Swift.max(1, patchSize * positions)
-        return Swift.max(1, Swift.min(batch, 4_194_304 / perImage))
-    }
 }
 
 extension ConvGeometry {
@@ -111,15 +107,24 @@ extension Kernels {
         }
     }
 
-    /// Unfolds images `first..<first+count` side by side: image i fills columns i*P..<(i+1)*P.
-    static func im2colGroup(_ input: UnsafePointer<Float>, _ g: ConvGeometry, first: Int, count: Int,
-                            _ col: UnsafeMutablePointer<Float>) {
-        let ld = count * g.positions
-        parallelFor(count, costPerItem: g.patchSize * g.positions) { range in
-            for i in range {
-                im2col(input + (first + i) * g.inputImageSize, g, col + i * g.positions, ld: ld)
+    /// Columns of unfolded images per block, in floats (1 MB): a block's unfolded matrix is
+    /// written and read again by its product while it is still in the core's L2 cache.
+    static let im2colBlockFloats = 262_144
+
+    /// Splits the batch into one contiguous share per worker and walks each share in blocks of
+    /// a few images, calling `body(worker, first, count)` on that worker's thread. Each worker
+    /// runs its unfold and its own single-threaded product: the cores never wait for each other
+    /// inside a layer.
+    static func forEachImageBlock(_ g: ConvGeometry, _ body: (_ worker: Int, _ first: Int, _ count: Int) -> Void) {
+        let block = Swift.max(1, Swift.min(g.batch, im2colBlockFloats / Swift.max(1, g.patchSize * g.positions)))
+        let workers = Swift.max(1, Swift.min(Threads.count, g.batch))
+        func run(_ worker: Int) {
+            let images = (g.batch * worker / workers)..<(g.batch * (worker + 1) / workers)
+            for first in stride(from: images.lowerBound, to: images.upperBound, by: block) {
+                body(worker, first, Swift.min(block, images.upperBound - first))
             }
         }
+        if workers == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: workers) { run($0) } }
     }
 
     /// y = conv(x, w) + b for a whole batch. x [N,C,H,W], w [O,C,kh,kw], y [N,O,OH,OW].
@@ -129,19 +134,16 @@ extension Kernels {
             winogradForward(x, w, bias, y, g)
             return
         }
-        let group = g.groupSize, P = g.positions, K = g.patchSize, O = g.outChannels
-        Workspace.with(K * group * P, O * group * P) { col, product in
-            for first in stride(from: 0, to: g.batch, by: group) {
-                let count = Swift.min(group, g.batch - first)
-                im2colGroup(x, g, first: first, count: count, col)
-                gemm(m: O, n: count * P, k: K, a: w, lda: K, b: col, ldb: count * P,
-                     c: product, ldc: count * P)
+        let (P, K, O) = (g.positions, g.patchSize, g.outChannels)
+        forEachImageBlock(g) { _, first, count in
+            let n = count * P
+            Workspace.with(K * n, O * n) { col, product in
+                for i in 0..<count { im2col(x + (first + i) * g.inputImageSize, g, col + i * P, ld: n) }
+                gemmSerial(m: O, n: n, k: K, a: w, lda: K, b: col, ldb: n, c: product, ldc: n)
                 // The product is [O][image][P]; the output wants [image][O][P].
-                parallelFor(count * O, costPerItem: P) { range in
-                    for item in range {
-                        let (i, o) = item.quotientAndRemainder(dividingBy: O)
-                        let src = product + o * count * P + i * P
-                        let dst = y + (first + i) * g.outputImageSize + o * P
+                for i in 0..<count {
+                    for o in 0..<O {
+                        let (src, dst) = (product + o * n + i * P, y + (first + i) * g.outputImageSize + o * P)
                         let b = bias?[o] ?? 0
                         for p in 0..<P { dst[p] = src[p] + b }
                     }
@@ -154,66 +156,71 @@ extension Kernels {
     static func convBackward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ gy: UnsafePointer<Float>,
                              gx: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>?,
                              gb: UnsafeMutablePointer<Float>?, _ g: ConvGeometry) {
-        var gx = gx
-        if let target = gx, useWinograd && winogradApplies(g) {
-            winogradInputGradient(gy, w, target, g)
-            gx = nil   // done: the loop below only computes the weight gradient
+        var gx = gx, gw = gw
+        if useWinograd && winogradApplies(g) {
+            if let target = gx { winogradInputGradient(gy, w, target, g) }
+            if let target = gw { winogradWeightGradient(x, gy, target, g) }
+            (gx, gw) = (nil, nil)
         }
-        var gw = gw
-        if let target = gw, useWinograd && winogradApplies(g) {
-            winogradWeightGradient(x, gy, target, g)
-            gw = nil
-        }
-        let group = g.groupSize, P = g.positions, K = g.patchSize, O = g.outChannels
-        if let gx { gx.update(repeating: 0, count: g.batch * g.inputImageSize) }
-        guard gx != nil || gw != nil else { return biasGradient(gy, gb, g) }
-        // With many positions per image and no col2im to feed, dL/dw is summed image by image
-        // straight from dL/dy (fixed order, so still reproducible), skipping the gather copy.
-        let perImage = P >= 256 && gx == nil
-        Workspace.with(K * group * P, O * group * P) { col, gyGroup in
-            for first in stride(from: 0, to: g.batch, by: group) {
-                let count = Swift.min(group, g.batch - first)
-                // Gather dL/dy of these images as [O][image][P], the layout of the forward product.
-                if !perImage {
-                    parallelFor(count * O, costPerItem: P) { range in
-                        for item in range {
-                            let (i, o) = item.quotientAndRemainder(dividingBy: O)
-                            (gyGroup + o * count * P + i * P)
-                                .update(from: gy + (first + i) * g.outputImageSize + o * P, count: P)
+        if gx != nil || gw != nil { im2colBackward(x, w, gy, gx: gx, gw: gw, g) }
+        biasGradient(gy, gb, g)
+    }
+
+    /// The im2col path of `convBackward`. Per block of images: dL/dx = col2im(wᵀ · dL/dy), and
+    /// dL/dw accumulates dL/dy · colᵀ into the worker's own partial sum; the partial sums are
+    /// added in worker order at the end, so the result is the same on every run.
+    private static func im2colBackward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ gy: UnsafePointer<Float>,
+                                       gx: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>?,
+                                       _ g: ConvGeometry) {
+        let (P, K, O) = (g.positions, g.patchSize, g.outChannels)
+        let workers = Swift.max(1, Swift.min(Threads.count, g.batch))
+        Workspace.with(workers * O * K) { partials in
+            var started = [Bool](repeating: false, count: workers)
+            started.withUnsafeMutableBufferPointer { started in
+                forEachImageBlock(g) { worker, first, count in
+                    let n = count * P
+                    Workspace.with(K * n, O * n) { col, gathered in
+                        // dL/dy of these images as [O][image][P] (a single image already is).
+                        var gyBlock = UnsafePointer(gy + first * g.outputImageSize)
+                        if count > 1 {
+                            for i in 0..<count {
+                                for o in 0..<O {
+                                    (gathered + o * n + i * P).update(from: gy + (first + i) * g.outputImageSize + o * P, count: P)
+                                }
+                            }
+                            gyBlock = UnsafePointer(gathered)
                         }
-                    }
-                }
-                if let gw {
-                    im2colGroup(x, g, first: first, count: count, col)
-                    if perImage {
-                        for i in 0..<count {
-                            gemm(transposeB: true, m: O, n: K, k: P, a: gy + (first + i) * g.outputImageSize, lda: P,
-                                 b: col + i * P, ldb: count * P, beta: 1, c: gw, ldc: K)
+                        if gw != nil {
+                            for i in 0..<count { im2col(x + (first + i) * g.inputImageSize, g, col + i * P, ld: n) }
+                            gemmSerial(transposeB: true, m: O, n: K, k: n, a: gyBlock, lda: n, b: col, ldb: n,
+                                       beta: started[worker] ? 1 : 0, c: partials + worker * O * K, ldc: K)
+                            started[worker] = true
                         }
-                    } else {
-                        gemm(transposeB: true, m: O, n: K, k: count * P, a: gyGroup, lda: count * P,
-                             b: col, ldb: count * P, beta: 1, c: gw, ldc: K)
-                    }
-                }
-                if let gx {
-                    gemm(transposeA: true, m: K, n: count * P, k: O, a: w, lda: K,
-                         b: gyGroup, ldb: count * P, c: col, ldc: count * P)
-                    parallelFor(count, costPerItem: K * P) { range in
-                        for i in range {
-                            col2im(col + i * P, ld: count * P, g, gx + (first + i) * g.inputImageSize)
+                        if let gx {
+                            gemmSerial(transposeA: true, m: K, n: n, k: O, a: w, lda: K, b: gyBlock, ldb: n, c: col, ldc: n)
+                            for i in 0..<count {
+                                let image = gx + (first + i) * g.inputImageSize
+                                image.update(repeating: 0, count: g.inputImageSize)
+                                col2im(col + i * P, ld: n, g, image)
+                            }
                         }
                     }
                 }
             }
+            if let gw {
+                for worker in 0..<workers where started[worker] {
+                    addInPlace(gw, partials + worker * O * K, count: O * K)
+                }
+            }
         }
-        biasGradient(gy, gb, g)
     }
 
     /// gb += dL/db: per output channel, the sum of dL/dy over images and positions.
     private static func biasGradient(_ gy: UnsafePointer<Float>, _ gb: UnsafeMutablePointer<Float>?, _ g: ConvGeometry) {
         let P = g.positions
-        if let gb {
-            for o in 0..<g.outChannels {
+        guard let gb else { return }
+        parallelFor(g.outChannels, costPerItem: g.batch * P) { channels in
+            for o in channels {
                 var total = 0.0
                 for n in 0..<g.batch {
                     total += sum(gy + n * g.outputImageSize + o * P, count: P)
