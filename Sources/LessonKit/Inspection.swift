@@ -305,3 +305,30 @@ public enum Inspection {
         return (0..<size).map { Double(dataset.images.data[index * size + $0]) }
     }
 }
+
+// MARK: - In a lesson
+
+extension Narrator {
+    /// The closing look at a trained network, shared by the lessons that train one: where it goes
+    /// wrong (confusion matrix), how sure it is when it does (the most confident mistakes) and what
+    /// its first layer does to one test image (feature maps). Charts are written to this lesson's
+    /// folder as `<prefix>confusion_matrix.png`, `<prefix>confident_mistakes.png` and
+    /// `<prefix>feature_maps.png`; the narration quotes this run's counts.
+    @discardableResult
+    public func errorAnalysis(model: any Module, name: String, test: MNISTDataset, filePrefix: String) throws
+        -> Inspection.Report {
+        let report = try Inspection.inspect(model: model, name: name, dataset: test, folder: folder, filePrefix: filePrefix)
+        say("""
+        \(name) classified the \(Format.thousands(report.predictions.labels.count)) test images it was \
+        evaluated on; the charts below count where it went wrong.
+        """)
+        chart(report.confusionChart,
+              caption: "\(name): confusion matrix on the test images (rows: true class, columns: predicted)")
+        if let mistakes = report.mistakesChart {
+            chart(mistakes, caption: "\(name): the test images it got wrong with the highest confidence")
+        }
+        chart(report.featureMapsChart, caption: "\(name): the first convolution's output (after ReLU) for one test image")
+        say(report.narration)
+        return report
+    }
+}
