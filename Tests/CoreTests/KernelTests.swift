@@ -50,6 +50,36 @@ import Testing
         #expect(relative(fast.gw, direct.gw) <= bound, "weight gradient \(shape): \(relative(fast.gw, direct.gw))")
     }
 
+    /// conv -> BatchNorm (evaluation) -> ReLU fused into the convolution's output gives exactly
+    /// the numbers of the three separate layers, on the Winograd and the im2col paths.
+    @Test(arguments: [(3, 1, true, true), (3, 2, false, true), (1, 2, false, false), (3, 1, true, false)])
+    func fusedConvolutionMatchesLayers(_ setting: (Int, Int, Bool, Bool)) {
+        let (kernel, stride, bias, relu) = setting
+        Random.manualSeed(UInt64(kernel * 10 + stride))
+        let conv = Conv2d(6, 8, kernelSize: kernel, stride: stride, padding: kernel / 2, bias: bias)
+        let norm = BatchNorm2d(8)
+        let x = Tensor.randn([3, 6, 10, 12], generator: Generator(seed: 5))
+        _ = norm(conv(x))   // one training-mode pass so the running statistics are not trivial
+        norm.eval()
+        let fused = noGrad { conv(x, then: norm, relu: relu) }
+        let layers = noGrad { norm(conv(x), relu: false) }
+        let expected = relu ? layers.relu() : layers
+        #expect(fused.scalars == expected.scalars, "kernel \(kernel) stride \(stride) bias \(bias) relu \(relu)")
+    }
+
+    /// A whole network in evaluation: fused (no gradients) and unfused (recording) agree bit for bit.
+    @Test func fusedNetworkMatchesUnfused() {
+        Random.manualSeed(3)
+        for model in [ResNet(channels: [8, 16, 16, 32], blocks: [1, 1, 1, 1]) as any Module, VGG16(batchNorm: true)] {
+            let x = Tensor.randn([2, 1, 32, 32], generator: Generator(seed: 4))
+            _ = model(x)   // training mode once: running statistics move away from 0 and 1
+            model.eval()
+            let fused = noGrad { model(x) }
+            let recorded = model(x)
+            #expect(fused.scalars == recorded.scalars, "\(model.typeName)")
+        }
+    }
+
     /// Same thread count, same input: bit-identical results from one run to the next.
     @Test func convolutionIsDeterministic() {
         let generator = Generator(seed: 7)

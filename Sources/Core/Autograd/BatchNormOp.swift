@@ -32,10 +32,7 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor,
             runningVar.data[c] = Float((1 - mom) * Double(runningVar.data[c]) + mom * unbiased)
         }
     } else {
-        for c in 0..<channels {
-            mean[c] = runningMean.data[c]
-            invstd[c] = Float(1 / (Double(runningVar.data[c]) + Double(eps)).squareRoot())
-        }
+        (mean, invstd) = evaluationStatistics(runningMean: runningMean, runningVar: runningVar, eps: eps)
     }
 
     let gamma = weight.scalars, beta = bias.scalars
@@ -108,5 +105,22 @@ private func inputGradient(_ x: UnsafePointer<Float>, _ gy: UnsafePointer<Float>
                 }
             }
         }
+    }
+}
+
+/// Evaluation mode's per-channel mean and 1 / sqrt(var + eps), from the running statistics.
+func evaluationStatistics(runningMean: Tensor, runningVar: Tensor, eps: Float) -> (mean: [Float], invstd: [Float]) {
+    let mean = runningMean.scalars
+    let invstd = runningVar.scalars.map { Float(1 / (Double($0) + Double(eps)).squareRoot()) }
+    return (mean, invstd)
+}
+
+extension BatchNorm2d {
+    /// Evaluation mode as a per-channel map y = (x - mean) * scale + shift, computed exactly as
+    /// `batchNorm2d` computes it (so a fused convolution gives the same numbers).
+    var evaluationMap: (mean: [Float], scale: [Float], shift: [Float]) {
+        let (mean, invstd) = evaluationStatistics(runningMean: runningMean, runningVar: runningVar, eps: eps)
+        let gamma = weight.scalars
+        return (mean, (0..<numFeatures).map { invstd[$0] * gamma[$0] }, bias.scalars)
     }
 }

@@ -3,7 +3,10 @@
 /// over memory instead of two, and one stored activation fewer for the backward pass.
 ///
 /// - `relu(a, plus: b)`: `F.relu(a + b)`, the end of every residual block.
-/// - `BatchNorm2d(x, relu: true)` (in `BatchNormOp.swift`): `F.relu(bn(x))`.
+/// - `bn(x, relu: true)` (in `BatchNormOp.swift`): `F.relu(bn(x))`.
+/// - `conv(x, then: bn, relu: true)`: `F.relu(bn(conv(x)))`. In evaluation without gradients
+///   BatchNorm is a fixed per-channel map, so the convolution applies it (and the ReLU) as it
+///   writes its output; otherwise it is `bn(conv(x), relu: relu)`.
 
 /// relu(a + b) for two tensors of the same shape.
 public func relu(_ a: Tensor, plus b: Tensor) -> Tensor {
@@ -16,6 +19,20 @@ public func relu(_ a: Tensor, plus b: Tensor) -> Tensor {
         let gx = Tensor(uninitialized: g.shape)
         Kernels.reluBackward(y.pointer, g.data, gx.data, count: g.count)
         return [gx, gx]   // d(a + b)/da = d(a + b)/db = 1
+    }
+}
+
+extension Conv2d {
+    /// `relu(norm(conv(x)))` (without `relu`: `norm(conv(x))`; without `norm`: `relu(conv(x))`).
+    public func callAsFunction(_ input: Tensor, then norm: BatchNorm2d?, relu: Bool = false) -> Tensor {
+        let recording = GradMode.isEnabled && (input.requiresGrad || parameters().contains { $0.requiresGrad })
+        guard !recording, !(norm?.isTraining ?? false) else {
+            let out = self(input)
+            if let norm { return norm(out, relu: relu) }
+            return relu ? out.relu() : out
+        }
+        return conv2dFused(input, weight: weight, bias: bias, stride: stride, padding: padding,
+                           affine: norm?.evaluationMap, relu: relu)
     }
 }
 

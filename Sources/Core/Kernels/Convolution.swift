@@ -127,11 +127,12 @@ extension Kernels {
         if workers == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: workers) { run($0) } }
     }
 
-    /// y = conv(x, w) + b for a whole batch. x [N,C,H,W], w [O,C,kh,kw], y [N,O,OH,OW].
-    static func convForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+    /// y = map(conv(x, w)) for a whole batch: `map` adds the bias (and applies a fused BatchNorm
+    /// + ReLU in evaluation). x [N,C,H,W], w [O,C,kh,kw], y [N,O,OH,OW].
+    static func convForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, map: OutputMap,
                             _ y: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
         if useWinograd && winogradApplies(g) {
-            winogradForward(x, w, bias, y, g)
+            winogradForward(x, w, map: map, y, g)
             return
         }
         let (P, K, O) = (g.positions, g.patchSize, g.outChannels)
@@ -144,8 +145,14 @@ extension Kernels {
                 for i in 0..<count {
                     for o in 0..<O {
                         let (src, dst) = (product + o * n + i * P, y + (first + i) * g.outputImageSize + o * P)
-                        let b = bias?[o] ?? 0
-                        for p in 0..<P { dst[p] = src[p] + b }
+                        let channel = map.channel(o)
+                        var p = 0
+                        while p + 8 <= P {
+                            let v = UnsafeRawPointer(src + p).loadUnaligned(as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(dst + p).storeBytes(of: channel.apply(v), as: SIMD8<Float>.self)
+                            p += 8
+                        }
+                        while p < P { dst[p] = channel.apply(src[p]); p += 1 }
                     }
                 }
             }

@@ -100,11 +100,12 @@ extension Kernels {
     }
 
     /// y[N, O, H, W] = conv3x3(x[N, C, H, W]) with filters already in Winograd space (`u`, see
-    /// `winogradFilters`), stride 1, padding 1, plus an optional bias.
+    /// `winogradFilters`), stride 1, padding 1; each output value goes through `map` (bias, and a
+    /// fused BatchNorm + ReLU in evaluation) as it is written.
     static func winogradConvolution(_ x: UnsafePointer<Float>, batch N: Int, inChannels C: Int,
                                     height H: Int, width W: Int,
                                     _ u: UnsafePointer<Float>, outChannels O: Int,
-                                    bias: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>) {
+                                    map: OutputMap, _ y: UnsafeMutablePointer<Float>) {
         let (tilesH, tilesW) = ((H + 1) / 2, (W + 1) / 2)
         let tilesPerImage = tilesH * tilesW
         // Images per group: see `winogradGroupFloats`.
@@ -150,11 +151,11 @@ extension Kernels {
                 // Aᵀ = [[1,1,1,0],[0,1,-1,-1]]; edge tiles of odd sizes are clipped.
                 parallelFor(O, costPerItem: T * 16) { channels in
                     for o in channels {
-                        let b = bias?[o] ?? 0
+                        let channel = map.channel(o)
                         for i in 0..<count {
                             let plane = y + ((first + i) * O + o) * H * W
                             winogradOutputTiles(m + o * T + i * tilesPerImage, stride16: mStride,
-                                                tilesH: tilesH, tilesW: tilesW, bias: b, plane, height: H, width: W)
+                                                tilesH: tilesH, tilesW: tilesW, channel, plane, height: H, width: W)
                         }
                     }
                 }
@@ -221,12 +222,12 @@ extension Kernels {
         }
     }
 
-    /// Aᵀ m A (+ bias) for every tile of one output plane, m[ξ * stride16 + t];
+    /// Aᵀ m A, through the channel's output map, for every tile of one output plane, m[ξ * stride16 + t];
     /// Aᵀ = [[1,1,1,0],[0,1,-1,-1]]. Four tiles at a time (one SIMD lane each) when the plane's
     /// width is even; edge tiles of odd sizes are clipped.
     @inline(__always)
     static func winogradOutputTiles(_ m: UnsafePointer<Float>, stride16: Int, tilesH: Int, tilesW: Int,
-                                    bias b: Float, _ plane: UnsafeMutablePointer<Float>, height H: Int, width W: Int) {
+                                    _ channel: ChannelMap, _ plane: UnsafeMutablePointer<Float>, height H: Int, width W: Int) {
         let vectorRows = W % 2 == 0
         for ty in 0..<tilesH {
             let (oy, lastRow) = (2 * ty, 2 * ty + 1 >= H)
@@ -241,10 +242,9 @@ extension Kernels {
                     // Rows of Aᵀ m: a0 = m0 + m1 + m2, a1 = m1 - m2 - m3 (per column j).
                     let a0 = (v(0) + v(4) + v(8), v(1) + v(5) + v(9), v(2) + v(6) + v(10), v(3) + v(7) + v(11))
                     let a1 = (v(4) - v(8) - v(12), v(5) - v(9) - v(13), v(6) - v(10) - v(14), v(7) - v(11) - v(15))
-                    let bias = SIMD4<Float>(repeating: b)
                     @inline(__always) func store(_ row: UnsafeMutablePointer<Float>,
                                                  _ a: (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>)) {
-                        let left = a.0 + a.1 + a.2 + bias, right = a.1 - a.2 - a.3 + bias
+                        let left = channel.apply(a.0 + a.1 + a.2), right = channel.apply(a.1 - a.2 - a.3)
                         // Interleave: tile k's two outputs land at columns 2k and 2k + 1.
                         let out = SIMD8<Float>(left[0], right[0], left[1], right[1],
                                                left[2], right[2], left[3], right[3])
@@ -266,11 +266,11 @@ extension Kernels {
                 let a1 = m1 - m2 - m3
                 let ox = 2 * tx
                 let out = plane + oy * W + ox
-                out[0] = a0[0] + a0[1] + a0[2] + b
-                if ox + 1 < W { out[1] = a0[1] - a0[2] - a0[3] + b }
+                out[0] = channel.apply(a0[0] + a0[1] + a0[2])
+                if ox + 1 < W { out[1] = channel.apply(a0[1] - a0[2] - a0[3]) }
                 if !lastRow {
-                    out[W] = a1[0] + a1[1] + a1[2] + b
-                    if ox + 1 < W { out[W + 1] = a1[1] - a1[2] - a1[3] + b }
+                    out[W] = channel.apply(a1[0] + a1[1] + a1[2])
+                    if ox + 1 < W { out[W + 1] = channel.apply(a1[1] - a1[2] - a1[3]) }
                 }
                 tx += 1
             }
@@ -278,12 +278,12 @@ extension Kernels {
     }
 
     /// Forward of a 3x3 / stride 1 / padding 1 convolution through Winograd.
-    static func winogradForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+    static func winogradForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, map: OutputMap,
                                 _ y: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
         Workspace.with(16 * g.outChannels * g.inChannels) { u in
             winogradFilters(w, outChannels: g.outChannels, inChannels: g.inChannels, adjoint: false, u)
             winogradConvolution(x, batch: g.batch, inChannels: g.inChannels, height: g.height, width: g.width,
-                                u, outChannels: g.outChannels, bias: bias, y)
+                                u, outChannels: g.outChannels, map: map, y)
         }
     }
 
@@ -294,7 +294,7 @@ extension Kernels {
         Workspace.with(16 * g.outChannels * g.inChannels) { u in
             winogradFilters(w, outChannels: g.outChannels, inChannels: g.inChannels, adjoint: true, u)
             winogradConvolution(gy, batch: g.batch, inChannels: g.outChannels, height: g.height, width: g.width,
-                                u, outChannels: g.inChannels, bias: nil, gx)
+                                u, outChannels: g.inChannels, map: .identity, gx)
         }
     }
 }

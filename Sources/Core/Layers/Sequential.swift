@@ -10,9 +10,17 @@ public final class Sequential: Module {
         var x = input
         var index = 0
         while index < layers.count {
-            // A BatchNorm2d followed by a ReLU runs as one fused operation: the same numbers in
-            // one pass over memory (see Autograd/FusedOps.swift).
-            if let norm = layers[index] as? BatchNorm2d, index + 1 < layers.count, layers[index + 1] is ReLU {
+            // Conv2d -> BatchNorm2d -> ReLU (and the shorter runs of these) run as fused
+            // operations: the same numbers with fewer passes over memory (Autograd/FusedOps.swift).
+            func follows<T>(_ offset: Int, _ type: T.Type) -> Bool {
+                index + offset < layers.count && layers[index + offset] is T
+            }
+            if let conv = layers[index] as? Conv2d, follows(1, BatchNorm2d.self) || follows(1, ReLU.self) {
+                let norm = layers[index + 1] as? BatchNorm2d
+                let relu = norm == nil || follows(2, ReLU.self)
+                x = conv(x, then: norm, relu: relu)
+                index += 1 + (norm == nil ? 0 : 1) + (relu ? 1 : 0)
+            } else if let norm = layers[index] as? BatchNorm2d, follows(1, ReLU.self) {
                 x = norm(x, relu: true)
                 index += 2
             } else {

@@ -21,10 +21,10 @@ public final class ResidualBlock: Module {
     }
 
     public func forward(_ x: Tensor) -> Tensor {
-        // relu(bn(...)) and relu(a + b) each run as one fused operation (Autograd/FusedOps.swift).
-        var out = bn1(conv1(x), relu: true)     // main path, first layer: relu(bn1(conv1(x)))
-        out = bn2(conv2(out))                   // main path, second layer: F(x)
-        return relu(out, plus: shortcut(x))     // the skip connection: relu(F(x) + x)
+        // conv -> bn -> relu and relu(a + b) run as fused operations (Autograd/FusedOps.swift).
+        var out = conv1(x, then: bn1, relu: true)   // main path, first layer: relu(bn1(conv1(x)))
+        out = conv2(out, then: bn2)                 // main path, second layer: F(x) = bn2(conv2(out))
+        return relu(out, plus: shortcut(x))         // the skip connection: relu(F(x) + x)
     }
 
     public var typeName: String { "ResidualBlock" }
@@ -47,8 +47,8 @@ public final class PlainBlock: Module {
     }
 
     public func forward(_ x: Tensor) -> Tensor {
-        let out = bn1(conv1(x), relu: true)     // relu(bn1(conv1(x))), fused
-        return bn2(conv2(out), relu: true)
+        let out = conv1(x, then: bn1, relu: true)   // relu(bn1(conv1(x))), fused
+        return conv2(out, then: bn2, relu: true)
     }
 
     public var typeName: String { "PlainBlock" }
