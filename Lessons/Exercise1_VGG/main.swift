@@ -247,8 +247,18 @@ struct Exercise1: ParsableCommand {
         compareVariants(lesson, current: (thisVariant.shortLabel, main.history), others: others, data: data,
                         perBatchAccuracy: !main.batchAccuracies.isEmpty)
 
-        // MARK: 8. Saved
-        lesson.section("8. Checkpoint")
+        // MARK: 8. Where it goes wrong
+        lesson.section("8. Where VGG-16 goes wrong, and what its first layer sees")
+        try lesson.errorAnalysis(model: main.model, name: "VGG-16", test: data.test, filePrefix: "vgg16_")
+        if verdict.stalled {
+            lesson.say("""
+            A network that never left the plateau predicts (nearly) one class for everything: its confusion
+            matrix is a single bright column, and its "mistakes" are simply every image of the other classes.
+            """)
+        }
+
+        // MARK: 9. Saved
+        lesson.section("9. Checkpoint")
         lesson.say("""
         Weights: \(lesson.displayPath(URL(fileURLWithPath: main.run.checkpointPath)))
         History (per-batch losses, per-epoch accuracy, test accuracy, settings): \(lesson.displayPath(URL(fileURLWithPath: main.run.historyPath)))
@@ -277,6 +287,8 @@ struct Exercise1: ParsableCommand {
         /// How many test images were predicted as each class.
         let predictedCounts: [Int]
         let reused: Bool
+        /// The trained (or reloaded) network.
+        let model: any Module
     }
 
     func train(seed: UInt64, variant: Variant, epochs: Int, data: LessonData, lesson: Narrator,
@@ -344,7 +356,7 @@ struct Exercise1: ParsableCommand {
         var counts = [Int](repeating: 0, count: 10)
         for p in predicted where p < counts.count { counts[p] += 1 }
         return Outcome(run: run, history: history, batchAccuracies: reused ? [] : accuracies,
-                       predictedCounts: counts, reused: reused)
+                       predictedCounts: counts, reused: reused, model: model)
     }
 
     // MARK: - Narration that follows the numbers

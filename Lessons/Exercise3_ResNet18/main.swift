@@ -166,8 +166,26 @@ struct Exercise3: ParsableCommand {
         show the trend. The right panel is the training accuracy per epoch, with the test accuracy as a dashed line.
         """)
 
-        // MARK: 7. Saved for later lessons
-        lesson.section("6. Saved for the next exercises")
+        // MARK: 7. Where it goes wrong
+        lesson.section("6. Where ResNet-18 goes wrong, and what its first layer sees")
+        try lesson.errorAnalysis(model: result.model, name: "ResNet-18", test: data.test, filePrefix: "resnet18_")
+        // VGG-16 beside it, when Exercise 1 has been run with the same settings.
+        let vgg = VGG16()
+        let vggRun = TrainingRun(name: "vgg16", displayName: "VGG-16", seed: common.seed, epochs: data.epochs(default: 3),
+                                 data: data, output: output)
+        if vggRun.reuse(into: vgg) != nil {
+            let chart = lesson.chartURL("feature_maps_vgg16_vs_resnet18.png")
+            let maps = try Inspection.featureMaps(models: [("VGG-16", vgg), ("ResNet-18", result.model)],
+                                                  dataset: data.test, to: chart)
+            lesson.chart(chart, caption: "The first convolution of VGG-16 (Exercise 1's saved run) and of ResNet-18, same test image")
+            lesson.say(maps.map { "\($0.modelName): \($0.shape[1]) maps of \($0.shape[2])x\($0.shape[3]), \($0.inactiveChannels) all zero after ReLU for this image." }
+                .joined(separator: " ") + " Both first layers are 3x3 convolutions from one input channel to 64; what differs is what training made of them.")
+        } else {
+            lesson.say("Run Exercise 1 with the same flags first, and this section also shows VGG-16's first-layer maps beside ResNet-18's.")
+        }
+
+        // MARK: 8. Saved for later lessons
+        lesson.section("7. Saved for the next exercises")
         let run = TrainingRun(name: "resnet18", displayName: "ResNet-18", seed: common.seed, epochs: epochs,
                               data: data, output: output)
         lesson.say("""

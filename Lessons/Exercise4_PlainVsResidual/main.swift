@@ -171,6 +171,21 @@ struct Exercise4: ParsableCommand {
         lesson.section("6. Observations from this run")
         observe(entries, verdicts: verdicts, lesson: lesson, data: data, withPlain18: withPlain18)
 
+        // MARK: 8. Where each goes wrong
+        lesson.section("7. Where each network goes wrong")
+        lesson.say("Test accuracy is one number; the confusion matrices show whether the two networks fail on the same classes.")
+        let plainReport = try lesson.errorAnalysis(model: plain.model, name: "PlainNet", test: data.test, filePrefix: "plainnet_")
+        let resnetReport = try lesson.errorAnalysis(model: resnet.model, name: "ResNet-18", test: data.test, filePrefix: "resnet18_")
+        let bothWrong = zip(plainReport.predictions.predicted, resnetReport.predictions.predicted).enumerated()
+            .filter { $0.element.0 != data.test.labels[$0.offset] && $0.element.1 != data.test.labels[$0.offset] }.count
+        let plainWrong = plainReport.predictions.labels.count - plainReport.predictions.correct
+        let resnetWrong = resnetReport.predictions.labels.count - resnetReport.predictions.correct
+        lesson.say("""
+        PlainNet got \(Format.thousands(plainWrong)) test images wrong, ResNet-18 \(Format.thousands(resnetWrong)); \
+        \(Format.thousands(bothWrong)) of them fooled both\(min(plainWrong, resnetWrong) > 0 ? " (\(Format.fixed(100 * Double(bothWrong) / Double(min(plainWrong, resnetWrong)), 0))% of the smaller set)" : ""). \
+        Mistakes the two share are usually the genuinely ambiguous images; the rest is where one network's training went its own way.
+        """)
+
         lesson.section("Takeaway")
         lesson.say("""
         A fair comparison changes one thing at a time. PlainNet differs from ResNet-18 in depth as well as in

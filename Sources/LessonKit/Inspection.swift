@@ -221,11 +221,11 @@ public enum Inspection {
         for (m, output) in outputs.enumerated() {
             let left = m * grid
             axes[left].imshow(image.scalars.map(Double.init), rows: dataset.sampleSize / side, cols: side, colormap: .gray)
-            axes[left].setTitle(output.name)
+            axes[left].setTitle("\(output.name): \(results[m].layerName)")
             for (k, map) in output.maps.enumerated() {
                 let ax = axes[(1 + k / grid) * cols + left + k % grid]
                 ax.imshow(map, rows: map.count / output.side, cols: output.side, colormap: .viridis)
-                ax.setTitle("\(results[m].layerName) ch \(k)")
+                ax.setTitle("channel \(k)")
             }
         }
         figure.suptitle(outputs.count == 1
