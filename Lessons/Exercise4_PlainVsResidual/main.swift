@@ -183,7 +183,7 @@ struct Exercise4: ParsableCommand {
         lesson.say("""
         PlainNet got \(Format.thousands(plainWrong)) test images wrong, ResNet-18 \(Format.thousands(resnetWrong)); \
         \(Format.thousands(bothWrong)) of them fooled both\(min(plainWrong, resnetWrong) > 0 ? " (\(Format.fixed(100 * Double(bothWrong) / Double(min(plainWrong, resnetWrong)), 0))% of the smaller set)" : ""). \
-        Mistakes the two share are usually the genuinely ambiguous images; the rest is where one network's training went its own way.
+        The shared ones are images that this kind of network finds hard whatever its shortcuts; the others are where the two trainings went their own ways (the grids of confident mistakes above show examples of both).
         """)
 
         lesson.section("Takeaway")
