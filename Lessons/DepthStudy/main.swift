@@ -325,9 +325,9 @@ struct DepthStudy: ParsableCommand {
                 So whatever \(p1.finalTrainError - p0.finalTrainError > noise(p0.finalTrainError, p1.finalTrainError) ? "makes the deeper plain network train worse" : "limits the deeper plain network") here \
                 is not a gradient too small to reach its early layers: the difficulty lies in the optimisation landscape \
                 of the stacked layers, which is what the paper calls degradation. For the residual networks the same \
-                ratio is \(Format.fixed(resShrink, 2))x from depth \(shallow) to \(deep)\(resShrink < shrink ? ", a larger drop than the plain networks' although they train better: the size of the gradient at the first layer is not what decides" : ""). \
-                (Both networks have many more layers between the first one and the loss at depth \(deep); \
-                a ratio that falls by a factor of a few is the normal share of a longer path, not a vanishing signal.)
+                ratio is \(Format.fixed(resShrink, 2))x from depth \(shallow) to \(deep)\
+                \(resShrink < 1 && resShrink < shrink && r1.finalTrainError < p1.finalTrainError ? ", a larger drop than the plain networks' although the residual \(deep)-layer network trains better: the size of the gradient at the first layer is not what decides" : "").\
+                \(min(shrink, resShrink) < 1 ? " (At depth \(deep) there are many more layers between the first one and the loss; a ratio that falls by a factor of a few is a longer path's normal share, not a vanishing signal.)" : "")
                 """)
             } else {
                 lesson.say("""
