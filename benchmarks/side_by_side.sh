@@ -5,7 +5,11 @@
 # ratios (ours / PyTorch images per second) and the peak RSS of each.
 #
 #   benchmarks/side_by_side.sh [--model all|vgg16|resnet18|plainnet|deepresnet] [--steps 10]
-#                              [--warmup 3] [--threads 2] [--batch-size 64]
+#                              [--warmup 3] [--threads 2] [--batch-size 64] [--repeat 1]
+#
+# --repeat N runs the whole alternating sequence N times and reports, per network and mode, the
+# median images per second of each side and the range of the N ratios (a shared or virtual
+# machine's speed drifts by 10-30% from minute to minute: one pass can mislead).
 #
 # PyTorch is a tool of this script only: it lives in a virtual environment outside the
 # repository, ../torchenv (relative to the repository root), created on first use.
@@ -13,7 +17,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-MODEL=all STEPS=10 WARMUP=3 THREADS=2 BATCH=64
+MODEL=all STEPS=10 WARMUP=3 THREADS=2 BATCH=64 REPEAT=1
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --model) MODEL="$2"; shift 2 ;;
@@ -21,7 +25,8 @@ while [[ $# -gt 0 ]]; do
         --warmup) WARMUP="$2"; shift 2 ;;
         --threads) THREADS="$2"; shift 2 ;;
         --batch-size) BATCH="$2"; shift 2 ;;
-        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        --repeat) REPEAT="$2"; shift 2 ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) echo "side_by_side.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -50,29 +55,39 @@ COMMON=(--batch-size "$BATCH" --steps "$STEPS" --warmup "$WARMUP" --threads "$TH
 # One process per network and mode, so each peak RSS is that measurement's own; PyTorch and
 # this engine alternate, so a change in the machine's load affects both sides alike.
 echo "PyTorch $("$VENV/bin/python" -c 'import torch; print(torch.__version__)'), $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | xargs)" >&2
-for model in "${MODELS[@]}"; do
-    for mode in train eval; do
-        "$VENV/bin/python" "$ROOT/benchmarks/pytorch_bench.py" --model "$model" --mode "$mode" "${COMMON[@]}" \
-            | tee -a "$OUT/torch.jsonl" >&2
-        "$BIN" --model "$model" --mode "$mode" "${COMMON[@]}" --json | tee -a "$OUT/ours.jsonl" >&2
+for ((pass = 1; pass <= REPEAT; pass++)); do
+    for model in "${MODELS[@]}"; do
+        for mode in train eval; do
+            "$VENV/bin/python" "$ROOT/benchmarks/pytorch_bench.py" --model "$model" --mode "$mode" "${COMMON[@]}" \
+                | tee -a "$OUT/torch.jsonl" >&2
+            "$BIN" --model "$model" --mode "$mode" "${COMMON[@]}" --json | tee -a "$OUT/ours.jsonl" >&2
+        done
     done
 done
 
-"$VENV/bin/python" - "$OUT/torch.jsonl" "$OUT/ours.jsonl" "$THREADS" "$BATCH" <<'PY'
-import json, sys
+"$VENV/bin/python" - "$OUT/torch.jsonl" "$OUT/ours.jsonl" "$THREADS" "$BATCH" "$REPEAT" <<'PY'
+import json, statistics, sys
 def load(path):
-    return {(r["model"], r["mode"]): r for r in map(json.loads, open(path))}
+    runs = {}
+    for r in map(json.loads, open(path)):
+        runs.setdefault((r["model"], r["mode"]), []).append(r)
+    return runs
 torch, ours = load(sys.argv[1]), load(sys.argv[2])
-threads, batch = sys.argv[3], sys.argv[4]
-print(f"\nbatch {batch}, {threads} threads; img/s = images per second (median step); ratio = ours / PyTorch\n")
-print("| model | mode | PyTorch img/s | ours img/s | ratio | PyTorch peak RSS (MB) | ours peak RSS (MB) |")
-print("|---|---|---:|---:|---:|---:|---:|")
+threads, batch, repeat = sys.argv[3], sys.argv[4], int(sys.argv[5])
+median = lambda rows, key: statistics.median(r[key] for r in rows)
+print(f"\nbatch {batch}, {threads} threads; img/s = images per second (median step)"
+      + (f", median of {repeat} passes" if repeat > 1 else "") + "; ratio = ours / PyTorch\n")
+extra = " ratio range |" if repeat > 1 else ""
+print("| model | mode | PyTorch img/s | ours img/s | ratio |" + extra + " PyTorch peak RSS (MB) | ours peak RSS (MB) |")
+print("|---|---|---:|---:|---:|" + ("---:|" if repeat > 1 else "") + "---:|---:|")
 for model in ["vgg16", "resnet18", "plainnet", "deepresnet"]:
     for mode in ["train", "eval"]:
         t, o = torch.get((model, mode)), ours.get((model, mode))
         if not t or not o:
             continue
-        ratio = o["img_per_s"] / t["img_per_s"]
-        print(f"| {model} | {mode} | {t['img_per_s']:.1f} | {o['img_per_s']:.1f} | {ratio:.2f}x "
-              f"| {t['peak_rss_mb']:.0f} | {o['peak_rss_mb']:.0f} |")
+        ratio = median(o, "img_per_s") / median(t, "img_per_s")
+        ratios = [b["img_per_s"] / a["img_per_s"] for a, b in zip(t, o)]
+        spread = f" {min(ratios):.2f}-{max(ratios):.2f}x |" if repeat > 1 else ""
+        print(f"| {model} | {mode} | {median(t, 'img_per_s'):.1f} | {median(o, 'img_per_s'):.1f} | {ratio:.2f}x |{spread}"
+              f" {median(t, 'peak_rss_mb'):.0f} | {median(o, 'peak_rss_mb'):.0f} |")
 PY
