@@ -80,6 +80,44 @@ import Testing
         }
     }
 
+    /// A trainable BatchNorm after a frozen convolution, in evaluation mode: not fused, so its
+    /// weight and bias still get gradients.
+    @Test func frozenConvolutionKeepsBatchNormTrainable() {
+        Random.manualSeed(9)
+        let conv = Conv2d(3, 4, kernelSize: 3, padding: 1, bias: false)
+        let norm = BatchNorm2d(4)
+        conv.weight.requiresGrad = false
+        norm.eval()
+        let x = Tensor.randn([2, 3, 6, 6], generator: Generator(seed: 10))
+        conv(x, then: norm, relu: true).sum().backward()
+        #expect(norm.weight.grad != nil && norm.bias.grad != nil)
+    }
+
+    /// The paths that sum over several groups or blocks of images (Winograd groups, im2col
+    /// blocks and per-core partial sums) give the single-group results, within the re-association
+    /// bound.
+    @Test func manyGroupsMatchOneGroup() {
+        let generator = Generator(seed: 12)
+        let x = Tensor.randn([6, 5, 10, 10], requiresGrad: true, generator: generator)
+        func run(_ kernel: Int, _ stride: Int, small: Bool) -> [Tensor] {
+            let weight = Tensor.randn([7, 5, kernel, kernel], requiresGrad: true, generator: Generator(seed: 13))
+            let gy = Tensor.randn([6, 7, 10 / stride, 10 / stride], generator: Generator(seed: 14))
+            let saved = (Kernels.winogradGroupFloats, Kernels.im2colBlockFloats)
+            if small { (Kernels.winogradGroupFloats, Kernels.im2colBlockFloats) = (1, 1) }
+            defer { (Kernels.winogradGroupFloats, Kernels.im2colBlockFloats) = saved }
+            x.grad = nil
+            let y = conv2d(x, weight: weight, stride: stride, padding: kernel / 2)
+            y.backward(gy)
+            return [y.detach().clone(), x.grad!.clone(), weight.grad!.clone()]
+        }
+        for (kernel, stride) in [(3, 1), (3, 2), (1, 2)] {
+            let one = run(kernel, stride, small: false), many = run(kernel, stride, small: true)
+            for (a, b) in zip(one, many) {
+                #expect(relative(b, a) <= 1e-5, "kernel \(kernel) stride \(stride): \(relative(b, a))")
+            }
+        }
+    }
+
     /// Same thread count, same input: bit-identical results from one run to the next.
     @Test func convolutionIsDeterministic() {
         let generator = Generator(seed: 7)

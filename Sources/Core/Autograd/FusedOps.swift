@@ -25,7 +25,14 @@ public func relu(_ a: Tensor, plus b: Tensor) -> Tensor {
 extension Conv2d {
     /// `relu(norm(conv(x)))` (without `relu`: `norm(conv(x))`; without `norm`: `relu(conv(x))`).
     public func callAsFunction(_ input: Tensor, then norm: BatchNorm2d?, relu: Bool = false) -> Tensor {
-        let recording = GradMode.isEnabled && (input.requiresGrad || parameters().contains { $0.requiresGrad })
+        if let norm {
+            precondition(norm.numFeatures == outChannels,
+                         "BatchNorm2d(\(norm.numFeatures)) cannot follow a convolution with \(outChannels) output channels")
+        }
+        // Fused only when nothing would be recorded: a trainable BatchNorm after a frozen
+        // convolution still needs its graph.
+        let trainable = parameters().contains { $0.requiresGrad } || (norm?.parameters().contains { $0.requiresGrad } ?? false)
+        let recording = GradMode.isEnabled && (input.requiresGrad || trainable)
         guard !recording, !(norm?.isTraining ?? false) else {
             let out = self(input)
             if let norm { return norm(out, relu: relu) }

@@ -109,15 +109,22 @@ extension Kernels {
 
     /// Columns of unfolded images per block, in floats (1 MB): a block's unfolded matrix is
     /// written and read again by its product while it is still in the core's L2 cache.
-    static let im2colBlockFloats = 262_144
+    nonisolated(unsafe) static var im2colBlockFloats = 262_144
 
     /// Splits the batch into one contiguous share per worker and walks each share in blocks of
     /// a few images, calling `body(worker, first, count)` on that worker's thread. Each worker
     /// runs its unfold and its own single-threaded product: the cores never wait for each other
     /// inside a layer.
-    static func forEachImageBlock(_ g: ConvGeometry, _ body: (_ worker: Int, _ first: Int, _ count: Int) -> Void) {
-        let block = Swift.max(1, Swift.min(g.batch, im2colBlockFloats / Swift.max(1, g.patchSize * g.positions)))
+    /// With fewer images than cores, a worker's products are split across the cores instead
+    /// (`splitProducts`), so a single image still uses every core.
+    static func imageWorkers(_ g: ConvGeometry) -> (workers: Int, splitProducts: Bool) {
         let workers = Swift.max(1, Swift.min(Threads.count, g.batch))
+        return (workers, workers < Threads.count)
+    }
+
+    static func forEachImageBlock(_ g: ConvGeometry, workers: Int,
+                                  _ body: (_ worker: Int, _ first: Int, _ count: Int) -> Void) {
+        let block = Swift.max(1, Swift.min(g.batch, im2colBlockFloats / Swift.max(1, g.patchSize * g.positions)))
         func run(_ worker: Int) {
             let images = (g.batch * worker / workers)..<(g.batch * (worker + 1) / workers)
             for first in stride(from: images.lowerBound, to: images.upperBound, by: block) {
@@ -136,11 +143,12 @@ extension Kernels {
             return
         }
         let (P, K, O) = (g.positions, g.patchSize, g.outChannels)
-        forEachImageBlock(g) { _, first, count in
+        let (workers, split) = imageWorkers(g)
+        forEachImageBlock(g, workers: workers) { _, first, count in
             let n = count * P
             Workspace.with(K * n, O * n) { col, product in
                 for i in 0..<count { im2col(x + (first + i) * g.inputImageSize, g, col + i * P, ld: n) }
-                gemmSerial(m: O, n: n, k: K, a: w, lda: K, b: col, ldb: n, c: product, ldc: n)
+                gemm(parallel: split, m: O, n: n, k: K, a: w, lda: K, b: col, ldb: n, c: product, ldc: n)
                 // The product is [O][image][P]; the output wants [image][O][P].
                 for i in 0..<count {
                     for o in 0..<O {
@@ -180,11 +188,11 @@ extension Kernels {
                                        gx: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>?,
                                        _ g: ConvGeometry) {
         let (P, K, O) = (g.positions, g.patchSize, g.outChannels)
-        let workers = Swift.max(1, Swift.min(Threads.count, g.batch))
-        Workspace.with(workers * O * K) { partials in
+        let (workers, split) = imageWorkers(g)
+        Workspace.with(gw == nil ? 1 : workers * O * K) { partials in
             var started = [Bool](repeating: false, count: workers)
             started.withUnsafeMutableBufferPointer { started in
-                forEachImageBlock(g) { worker, first, count in
+                forEachImageBlock(g, workers: workers) { worker, first, count in
                     let n = count * P
                     Workspace.with(K * n, O * n) { col, gathered in
                         // dL/dy of these images as [O][image][P] (a single image already is).
@@ -199,12 +207,12 @@ extension Kernels {
                         }
                         if gw != nil {
                             for i in 0..<count { im2col(x + (first + i) * g.inputImageSize, g, col + i * P, ld: n) }
-                            gemmSerial(transposeB: true, m: O, n: K, k: n, a: gyBlock, lda: n, b: col, ldb: n,
+                            gemm(parallel: split, transposeB: true, m: O, n: K, k: n, a: gyBlock, lda: n, b: col, ldb: n,
                                        beta: started[worker] ? 1 : 0, c: partials + worker * O * K, ldc: K)
                             started[worker] = true
                         }
                         if let gx {
-                            gemmSerial(transposeA: true, m: K, n: n, k: O, a: w, lda: K, b: gyBlock, ldb: n, c: col, ldc: n)
+                            gemm(parallel: split, transposeA: true, m: K, n: n, k: O, a: w, lda: K, b: gyBlock, ldb: n, c: col, ldc: n)
                             for i in 0..<count {
                                 let image = gx + (first + i) * g.inputImageSize
                                 image.update(repeating: 0, count: g.inputImageSize)

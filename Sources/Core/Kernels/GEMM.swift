@@ -15,6 +15,8 @@ import CBLAS
 /// So BLAS always runs single-threaded, on the calling thread, and the engine hands whole
 /// products (or disjoint column/row blocks of one product) to its workers: one meeting per
 /// layer, no spinning, and results that do not depend on what else the process is doing.
+/// (This relies on OpenBLAS being callable from several threads at once, as its pthread and
+/// OpenMP builds, Debian's included, are.)
 extension Kernels {
     /// One product on the calling thread: C = alpha * op(A) * op(B) + beta * C, row-major.
     /// op(A) is m x k, op(B) is k x n, C is m x n.
@@ -37,9 +39,9 @@ extension Kernels {
 
     /// The same product split across the engine's workers: the longer of C's two sides is cut
     /// into contiguous blocks (columns in multiples of 16, rows in multiples of 8), one per worker.
-    /// Every entry of C is still one dot product over all of k in BLAS's order, so the result is
-    /// the same for any split; small products stay on the calling thread.
-    static func gemm(transposeA: Bool = false, transposeB: Bool = false,
+    /// The split is fixed for a thread count, so results are reproducible; small products (and
+    /// `parallel: false`) stay on the calling thread.
+    static func gemm(parallel: Bool = true, transposeA: Bool = false, transposeB: Bool = false,
                      m: Int, n: Int, k: Int,
                      alpha: Float = 1,
                      a: UnsafePointer<Float>, lda: Int,
@@ -50,7 +52,7 @@ extension Kernels {
         let splitColumns = n >= m
         let (side, unit) = splitColumns ? (n, 16) : (m, 8)
         let blocks = Swift.min(Threads.count, side / unit)
-        if blocks <= 1 || m * n * k < 1_000_000 {
+        if !parallel || blocks <= 1 || m * n * k < 1_000_000 {
             gemmSerial(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                        a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return

@@ -23,7 +23,7 @@ extension Kernels {
     /// (CPU seconds per eval step, 1 thread): 16 MB groups 0.89-1.14 s, 4 MB 0.70-0.73 s,
     /// 1 MB 0.70-0.82 s: small enough that a GEMM's operand is still in L2/L3 when it is read,
     /// large enough that each of the 16 GEMMs has hundreds of columns.
-    static let winogradGroupFloats = 1_048_576
+    nonisolated(unsafe) static var winogradGroupFloats = 1_048_576
 
     /// The distance between two of the 16 Winograd planes, in floats: the plane's size rounded up
     /// to a cache line, plus one more line.

@@ -10,8 +10,9 @@ import Foundation
 enum Workspace {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var pool: [Storage] = []
-    /// At most this many idle buffers are kept (a convolution holds three at a time).
-    private static let capacity = 6
+    /// At most this many idle buffers are kept: a Winograd convolution holds three at a time, an
+    /// im2col one two per core plus the partial sums.
+    private static var capacity: Int { 2 * Threads.count + 4 }
 
     /// Runs `body` with a buffer of at least `count` floats (contents undefined), then takes it back.
     static func with<R>(_ count: Int, _ body: (UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
