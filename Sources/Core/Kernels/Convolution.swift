@@ -111,17 +111,17 @@ extension Kernels {
     /// written and read again by its product while it is still in the core's L2 cache.
     nonisolated(unsafe) static var im2colBlockFloats = 262_144
 
-    /// Splits the batch into one contiguous share per worker and walks each share in blocks of
-    /// a few images, calling `body(worker, first, count)` on that worker's thread. Each worker
-    /// runs its unfold and its own single-threaded product: the cores never wait for each other
-    /// inside a layer.
-    /// With fewer images than cores, a worker's products are split across the cores instead
+    /// How many workers share the images of a batch: one per core, but no more than there are
+    /// images. With fewer images than cores, each product is split across the cores instead
     /// (`splitProducts`), so a single image still uses every core.
     static func imageWorkers(_ g: ConvGeometry) -> (workers: Int, splitProducts: Bool) {
         let workers = Swift.max(1, Swift.min(Threads.count, g.batch))
         return (workers, workers < Threads.count)
     }
 
+    /// Splits the batch into one contiguous share per worker and walks each share in blocks of
+    /// a few images, calling `body(worker, first, count)` on that worker's thread. Each worker
+    /// runs its unfold and its own product: the cores never wait for each other inside a layer.
     static func forEachImageBlock(_ g: ConvGeometry, workers: Int,
                                   _ body: (_ worker: Int, _ first: Int, _ count: Int) -> Void) {
         let block = Swift.max(1, Swift.min(g.batch, im2colBlockFloats / Swift.max(1, g.patchSize * g.positions)))
