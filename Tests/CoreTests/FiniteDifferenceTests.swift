@@ -134,6 +134,21 @@ func randomInput(_ shape: [Int], seed: UInt64, low: Float = -1, high: Float = 1)
         GradientCheck(inputs: [a, b]) { relu($0[0], plus: $0[1]) }.run(step: 1e-3, "relu(a, plus: b)")
     }
 
+    /// Where the ReLU's output is NaN its gradient passes through, as PyTorch's threshold
+    /// backward does (torch.relu(nan).backward() gives 1); plain, fused with add, and on the
+    /// vector path (8 values) and the scalar tail (3 more).
+    @Test func reluPassesGradientAtNaN() {
+        var values = [Float](repeating: -1, count: 11)
+        values[2] = .nan; values[9] = .nan; values[4] = 2
+        let x = Tensor(values, shape: [11], requiresGrad: true)
+        relu(x).backward(Tensor.ones([11]))
+        let expected: [Float] = values.map { $0.isNaN || $0 > 0 ? 1 : 0 }
+        #expect(x.grad!.scalars == expected)
+        x.grad = nil
+        relu(x, plus: Tensor.zeros([11])).backward(Tensor.ones([11]))
+        #expect(x.grad!.scalars == expected)
+    }
+
     /// The fused operations give the numbers of the two operations they replace.
     @Test func fusedOperationsMatchUnfused() {
         let x = randomInput([8, 5, 6, 7], seed: 40, low: -2, high: 2)

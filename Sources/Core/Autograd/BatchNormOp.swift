@@ -91,14 +91,14 @@ private func inputGradient(_ x: UnsafePointer<Float>, _ gy: UnsafePointer<Float>
                     var g = UnsafeRawPointer(gy + i).loadUnaligned(as: SIMD8<Float>.self)
                     if let r = reluOutput {
                         let out = UnsafeRawPointer(r + i).loadUnaligned(as: SIMD8<Float>.self)
-                        g = SIMD8<Float>(repeating: 0).replacing(with: g, where: out .> 0)
+                        g.replace(with: 0, where: out .<= 0)
                     }
                     let xhat = (UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - muV) * sV
                     UnsafeMutableRawPointer(gx + i).storeBytes(of: kV * (g - mgV - xhat * mgxV), as: SIMD8<Float>.self)
                     i += 8
                 }
                 while i < end {
-                    let g = reluOutput.map { $0[i] > 0 ? gy[i] : 0 } ?? gy[i]
+                    let g = reluOutput.map { $0[i] <= 0 ? 0 : gy[i] } ?? gy[i]
                     let xhat = (x[i] - mu) * s
                     gx[i] = k * (g - mg - xhat * mgx)
                     i += 1

@@ -25,7 +25,8 @@ extension Kernels {
         }
     }
 
-    /// gx[i] = y[i] > 0 ? gy[i] : 0, PyTorch's threshold backward (uses the output).
+    /// gx[i] = y[i] <= 0 ? 0 : gy[i], PyTorch's threshold backward (uses the output; where the
+    /// output is NaN the gradient passes, as in PyTorch).
     static func reluBackward(_ y: UnsafePointer<Float>, _ gy: UnsafePointer<Float>,
                              _ gx: UnsafeMutablePointer<Float>, count: Int) {
         // Explicit 4-wide compare-and-select: the scalar ternary did not vectorise (5% of a
@@ -36,11 +37,11 @@ extension Kernels {
             while i + 4 <= range.upperBound {
                 let yv = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD4<Float>.self)
                 let gv = UnsafeRawPointer(gy + i).loadUnaligned(as: SIMD4<Float>.self)
-                UnsafeMutableRawPointer(gx + i).storeBytes(of: zero.replacing(with: gv, where: yv .> zero),
+                UnsafeMutableRawPointer(gx + i).storeBytes(of: gv.replacing(with: zero, where: yv .<= zero),
                                                            as: SIMD4<Float>.self)
                 i += 4
             }
-            while i < range.upperBound { gx[i] = y[i] > 0 ? gy[i] : 0; i += 1 }
+            while i < range.upperBound { gx[i] = y[i] <= 0 ? 0 : gy[i]; i += 1 }
         }
     }
 

@@ -82,7 +82,7 @@ extension Kernels {
                                 var gf = UnsafeRawPointer(gy + i).loadUnaligned(as: SIMD8<Float>.self)
                                 if let r = reluOutput {
                                     let out = UnsafeRawPointer(r + i).loadUnaligned(as: SIMD8<Float>.self)
-                                    gf = SIMD8<Float>(repeating: 0).replacing(with: gf, where: out .> 0)
+                                    gf.replace(with: 0, where: out .<= 0)
                                 }
                                 let g = SIMD8<Double>(gf)
                                 let xhat = (UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - muV) * sV
@@ -91,7 +91,7 @@ extension Kernels {
                                 i += 8
                             }
                             while i < end {
-                                let g = reluOutput.map { $0[i] > 0 ? gy[i] : 0 } ?? gy[i]
+                                let g = reluOutput.map { $0[i] <= 0 ? 0 : gy[i] } ?? gy[i]
                                 tailA += Double(g)
                                 tailB += Double(g) * Double((x[i] - mu) * s)
                                 i += 1
