@@ -18,29 +18,11 @@ import CBLAS
 /// (This relies on OpenBLAS being callable from several threads at once, as its pthread and
 /// OpenMP builds, Debian's included, are.)
 extension Kernels {
-    /// One product on the calling thread: C = alpha * op(A) * op(B) + beta * C, row-major.
-    /// op(A) is m x k, op(B) is k x n, C is m x n.
-    @inline(__always)
-    static func gemmSerial(transposeA: Bool = false, transposeB: Bool = false,
-                           m: Int, n: Int, k: Int,
-                           alpha: Float = 1,
-                           a: UnsafePointer<Float>, lda: Int,
-                           b: UnsafePointer<Float>, ldb: Int,
-                           beta: Float = 0,
-                           c: UnsafeMutablePointer<Float>, ldc: Int) {
-        guard m > 0, n > 0 else { return }
-        _ = BLASCore.ready
-        cblas_sgemm(CblasRowMajor,
-                    transposeA ? CblasTrans : CblasNoTrans,
-                    transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha,
-                    a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-    }
-
-    /// The same product split across the engine's workers: the longer of C's two sides is cut
-    /// into contiguous blocks (columns in multiples of 16, rows in multiples of 8), one per worker.
-    /// The split is fixed for a thread count, so results are reproducible; small products (and
-    /// `parallel: false`) stay on the calling thread.
+    /// C = alpha * op(A) * op(B) + beta * C for row-major matrices; op(A) is m x k, op(B) is
+    /// k x n, C is m x n. With `parallel: false` (or for a small product) it runs on the calling
+    /// thread; otherwise the longer of C's two sides is cut into contiguous blocks (columns in
+    /// multiples of 16, rows in multiples of 8), one per worker. The split is fixed for a thread
+    /// count, so results are reproducible.
     static func gemm(parallel: Bool = true, transposeA: Bool = false, transposeB: Bool = false,
                      m: Int, n: Int, k: Int,
                      alpha: Float = 1,
@@ -53,8 +35,12 @@ extension Kernels {
         let (side, unit) = splitColumns ? (n, 16) : (m, 8)
         let blocks = Swift.min(Threads.count, side / unit)
         if !parallel || blocks <= 1 || m * n * k < 1_000_000 {
-            gemmSerial(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                       a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            _ = BLASCore.ready
+            cblas_sgemm(CblasRowMajor,
+                        transposeA ? CblasTrans : CblasNoTrans,
+                        transposeB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(n), Int32(k), alpha,
+                        a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
             return
         }
         DispatchQueue.concurrentPerform(iterations: blocks) { block in
@@ -64,20 +50,20 @@ extension Kernels {
             if splitColumns {
                 // Columns start..<end of op(B) and C.
                 let bOffset = transposeB ? start * ldb : start
-                gemmSerial(transposeA: transposeA, transposeB: transposeB, m: m, n: end - start, k: k,
-                           alpha: alpha, a: a, lda: lda, b: b + bOffset, ldb: ldb,
-                           beta: beta, c: c + start, ldc: ldc)
+                gemm(parallel: false, transposeA: transposeA, transposeB: transposeB, m: m, n: end - start, k: k,
+                     alpha: alpha, a: a, lda: lda, b: b + bOffset, ldb: ldb,
+                     beta: beta, c: c + start, ldc: ldc)
             } else {
                 // Rows start..<end of op(A) and C.
                 let aOffset = transposeA ? start : start * lda
-                gemmSerial(transposeA: transposeA, transposeB: transposeB, m: end - start, n: n, k: k,
-                           alpha: alpha, a: a + aOffset, lda: lda, b: b, ldb: ldb,
-                           beta: beta, c: c + start * ldc, ldc: ldc)
+                gemm(parallel: false, transposeA: transposeA, transposeB: transposeB, m: end - start, n: n, k: k,
+                     alpha: alpha, a: a + aOffset, lda: lda, b: b, ldb: ldb,
+                     beta: beta, c: c + start * ldc, ldc: ldc)
             }
         }
     }
 
-    /// Runs `count` independent products (`body(i)` calls `gemmSerial`), spread evenly over the
+    /// Runs `count` independent products (`body(i)` calls `gemm(parallel: false, ...)`), spread evenly over the
     /// workers in contiguous runs: one meeting of the cores for the whole set.
     static func independentProducts(_ count: Int, _ body: (Int) -> Void) {
         let workers = Swift.min(Threads.count, count)

@@ -34,16 +34,9 @@ struct ChannelMap {
         return v
     }
 
+    /// The same for a vector of values (SIMD4 in the Winograd output, SIMD8 in im2col's).
     @inline(__always)
-    func apply(_ value: SIMD4<Float>) -> SIMD4<Float> {
-        var v = value + bias
-        if hasAffine { v = (v - mean) * scale + shift }
-        if relu { v.replace(with: 0, where: v .< 0) }
-        return v
-    }
-
-    @inline(__always)
-    func apply(_ value: SIMD8<Float>) -> SIMD8<Float> {
+    func apply<Vector: SIMD>(_ value: Vector) -> Vector where Vector.Scalar == Float {
         var v = value + bias
         if hasAffine { v = (v - mean) * scale + shift }
         if relu { v.replace(with: 0, where: v .< 0) }

@@ -123,15 +123,11 @@ extension Kernels {
 
                 // Input transform, one channel per task: v[ξ][c][t] = (Bᵀ d B)[ξ] (planes `vStride` apart).
                 parallelFor(C, costPerItem: count * H * W * 8) { channels in
-                    withUnsafeTemporaryAllocation(of: Float.self, capacity: paddedH * paddedW) { buffer in
-                        let padded = buffer.baseAddress!
-                        padded.update(repeating: 0, count: paddedH * paddedW)
+                    withZeroedPlane(paddedH * paddedW) { padded in
                         for c in channels {
                             for i in 0..<count {
-                                let plane = x + ((first + i) * C + c) * H * W
-                                for row in 0..<H {
-                                    (padded + (row + 1) * paddedW + 1).update(from: plane + row * W, count: W)
-                                }
+                                copyPlane(x + ((first + i) * C + c) * H * W, height: H, width: W,
+                                          into: padded + paddedW + 1, rowStride: paddedW)
                                 let out = v + c * T + i * tilesPerImage
                                 winogradInputTiles(padded, paddedW: paddedW, tilesH: tilesH, tilesW: tilesW,
                                                    out, stride16: vStride)
@@ -143,8 +139,8 @@ extension Kernels {
                 // The 16 independent products, in BLAS: m[ξ] (O x T) = u[ξ] (O x C) · v[ξ] (C x T),
                 // whole products per core.
                 independentProducts(16) { xi in
-                    gemmSerial(m: O, n: T, k: C, a: u + xi * O * C, lda: C, b: v + xi * vStride, ldb: T,
-                               c: m + xi * mStride, ldc: T)
+                    gemm(parallel: false, m: O, n: T, k: C, a: u + xi * O * C, lda: C, b: v + xi * vStride, ldb: T,
+                         c: m + xi * mStride, ldc: T)
                 }
 
                 // Output transform, one output channel per task: y = Aᵀ m A (+ bias),

@@ -75,9 +75,9 @@ extension Kernels {
 
                     // M[ξ] (O x C) (+)= Z[ξ] (O x T) · V[ξ]ᵀ (T x C), whole products per core.
                     independentProducts(16) { xi in
-                        gemmSerial(transposeB: true, m: O, n: C, k: T, a: z + xi * zStride, lda: T,
-                                   b: v + xi * vStride, ldb: T, beta: first == 0 ? 0 : 1,
-                                   c: m + xi * mStride, ldc: C)
+                        gemm(parallel: false, transposeB: true, m: O, n: C, k: T, a: z + xi * zStride, lda: T,
+                             b: v + xi * vStride, ldb: T, beta: first == 0 ? 0 : 1,
+                             c: m + xi * mStride, ldc: C)
                     }
                 }
                 // gw[o][c] += Gᵀ M[·][o][c] G, one output channel per task.
@@ -177,7 +177,8 @@ extension Kernels {
         }
     }
 
-    /// A zero-filled scratch plane for one task (its border stays zero across the planes copied in).
+    /// A zero-filled scratch plane for one task (its border stays zero across the planes copied
+    /// in); with `copyPlane`, how both Winograd transforms pad their input.
     @inline(__always)
     static func withZeroedPlane(_ count: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: count) { buffer in
