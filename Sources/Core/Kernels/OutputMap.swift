@@ -34,9 +34,18 @@ struct ChannelMap {
         return v
     }
 
-    /// The same for a vector of values (SIMD4 in the Winograd output, SIMD8 in im2col's).
+    // Two concrete vector widths rather than one generic over SIMD: the generic version was not
+    // specialised in the debug build and made evaluation 40x slower there.
     @inline(__always)
-    func apply<Vector: SIMD>(_ value: Vector) -> Vector where Vector.Scalar == Float {
+    func apply(_ value: SIMD4<Float>) -> SIMD4<Float> {
+        var v = value + bias
+        if hasAffine { v = (v - mean) * scale + shift }
+        if relu { v.replace(with: 0, where: v .< 0) }
+        return v
+    }
+
+    @inline(__always)
+    func apply(_ value: SIMD8<Float>) -> SIMD8<Float> {
         var v = value + bias
         if hasAffine { v = (v - mean) * scale + shift }
         if relu { v.replace(with: 0, where: v .< 0) }
