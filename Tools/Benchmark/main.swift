@@ -62,6 +62,9 @@ struct Benchmark: ParsableCommand {
     @Option(help: "Random seed for the weights and the fixed batch.")
     var seed: UInt64 = 0
 
+    @Flag(help: "Only Winograd F(2x2, 3x3) tiles, no F(4x4, 3x3) (to measure what the larger tile gains).")
+    var smallWinogradTiles = false
+
     func validate() throws {
         guard batchSize >= 2 else { throw ValidationError("--batch-size must be at least 2 (BatchNorm needs 2 images), got \(batchSize)") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
@@ -71,6 +74,7 @@ struct Benchmark: ParsableCommand {
 
     func run() throws {
         Threads.set(threads)
+        Kernels.useLargeWinogradTiles = !smallWinogradTiles
         if !json {
             print("model       mode   threads  batch  median step (s)   img/s    peak RSS (MB)")
         }

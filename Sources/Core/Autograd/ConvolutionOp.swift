@@ -3,9 +3,12 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil,
                    stride: Int = 1, padding: Int = 0) -> Tensor {
     let geometry = convolutionGeometry(input, weight, stride: stride, padding: padding)
     let out = Tensor(uninitialized: [geometry.batch, geometry.outChannels, geometry.outHeight, geometry.outWidth])
-    Kernels.convForward(input.data, weight.data, map: OutputMap(bias: bias?.data), out.data, geometry)
-
     let inputs = [input, weight] + (bias.map { [$0] } ?? [])
+    // A forward that a backward pass will follow keeps Winograd's exact tile (see `convForward`).
+    let recording = GradMode.isEnabled && inputs.contains { $0.requiresGrad }
+    Kernels.convForward(input.data, weight.data, map: OutputMap(bias: bias?.data), out.data, geometry,
+                        recording: recording)
+
     return out.recorded("ConvolutionBackward0", inputs: inputs) { gradOut in
         let gx = input.requiresGrad ? Tensor(uninitialized: input.shape) : nil
         let gw = weight.requiresGrad ? Tensor.zeros(weight.shape) : nil

@@ -7,8 +7,9 @@ import Foundation
 /// unfolded matrix stays in that core's cache and bounds memory (`forEachImageBlock`).
 ///
 /// This is the general path. 3x3 / stride 1 / padding 1 layers (most of VGG's and ResNet's work)
-/// take faster ones when `Kernels.useWinograd` is on: Winograd F(2x2, 3x3) for the forward pass
-/// and the input gradient (`Winograd.swift`), and Winograd F(3x3, 2x2) for the weight gradient
+/// take faster ones when `Kernels.useWinograd` is on: Winograd F(2x2, 3x3) or, on the large
+/// planes, F(4x4, 3x3) for the forward pass and the input gradient (`Winograd.swift`,
+/// `WinogradF4.swift`), and the same tiles turned round for the weight gradient
 /// (`WinogradWeightGradient.swift`). Scratch buffers come from `Workspace`.
 struct ConvGeometry {
     let batch: Int, inChannels: Int, height: Int, width: Int
@@ -38,8 +39,8 @@ extension ConvGeometry {
 }
 
 extension Kernels {
-    /// Whether 3x3 / stride 1 / padding 1 convolutions go through Winograd F(2x2, 3x3)
-    /// (`Winograd.swift`); off, every convolution is im2col + GEMM. Tests compare the two.
+    /// Whether 3x3 / stride 1 / padding 1 convolutions go through Winograd (`Winograd.swift`);
+    /// off, every convolution is im2col + GEMM. Tests compare the two.
     nonisolated(unsafe) static var useWinograd = true
 
     /// Unfolds one image [C, H, W] into `col` rows of length `ld`, starting at column 0 of `col`.
@@ -136,10 +137,16 @@ extension Kernels {
 
     /// y = map(conv(x, w)) for a whole batch: `map` adds the bias (and applies a fused BatchNorm
     /// + ReLU in evaluation). x [N,C,H,W], w [O,C,kh,kw], y [N,O,OH,OW].
+    ///
+    /// `recording`: a backward pass will follow. Such a forward uses Winograd F(2x2, 3x3) only:
+    /// its outputs decide the ReLU masks of the backward pass, and F(4x4, 3x3)'s larger rounding
+    /// (1e-6 -> 1e-5 relative) flips the masks of values within that distance of zero, which
+    /// changes a gradient by a whole element (seen in the PyTorch parity tests). The backward
+    /// passes are linear in dL/dy, so there F(4x4, 3x3) only adds its relative rounding.
     static func convForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, map: OutputMap,
-                            _ y: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
+                            _ y: UnsafeMutablePointer<Float>, _ g: ConvGeometry, recording: Bool = false) {
         if useWinograd && winogradApplies(g) {
-            winogradForward(x, w, map: map, y, g)
+            winogradForward(x, w, map: map, y, g, tile: recording ? .f2 : winogradTile(g))
             return
         }
         let (P, K, O) = (g.positions, g.patchSize, g.outChannels)

@@ -1,4 +1,4 @@
-/// Winograd F(2x2, 3x3) convolution for the 3x3, stride 1, padding 1 layers that make up most of
+/// Winograd convolution for the 3x3, stride 1, padding 1 layers that make up most of
 /// VGG and ResNet's work.
 ///
 /// Why: im2col + GEMM spends 9 multiply-adds per input channel per output pixel. Winograd's
@@ -14,10 +14,27 @@
 ///
 /// Precision: the transforms only add, subtract and halve, so F(2x2, 3x3) stays within a few
 /// float32 roundings of the direct convolution (relative error ~1e-6, bound tested at 1e-5 in
-/// KernelTests). F(4x4, 3x3) would save more (4x) but its transforms amplify rounding by ~100x.
+/// KernelTests).
+///
+/// The larger tile, F(4x4, 3x3) (`WinogradF4.swift`), computes 4x4 outputs from 6x6 tiles with
+/// 36 products: 4x fewer multiplications, through the same driver with 36 planes. Its transforms
+/// multiply by up to 8 and 1/24, so it rounds about ten times more (bound 1e-4); it runs on the
+/// large planes (`winogradTile`), and in the forward pass only when no backward pass follows
+/// (`convForward` says why).
 ///
 /// The input gradient of such a layer is itself a 3x3, stride 1, padding 1 convolution of dL/dy
 /// with the weights rotated by 180° and input/output channels swapped, so it uses the same path.
+
+/// The two tile sizes: F(2x2, 3x3) (4x4 input tiles, 16 products) and F(4x4, 3x3) (6x6 input
+/// tiles, 36 products, `WinogradF4.swift`).
+enum WinogradTile {
+    case f2, f4
+    /// Output pixels along each side of a tile.
+    var outputSize: Int { self == .f2 ? 2 : 4 }
+    /// Values in a transformed tile: independent products per layer.
+    var positions: Int { self == .f2 ? 16 : 36 }
+}
+
 extension Kernels {
     /// Transformed input tiles per group of images, in floats (4 MB). Measured on ResNet-18
     /// (CPU seconds per eval step, 1 thread): 16 MB groups 0.89-1.14 s, 4 MB 0.70-0.73 s,
@@ -42,10 +59,32 @@ extension Kernels {
         g.kernelH == 3 && g.kernelW == 3 && g.stride == 1 && g.padding == 1
     }
 
+    /// Whether planes whose sides are multiples of 4 use F(4x4, 3x3) (`WinogradF4.swift`) for
+    /// the forward pass and the input gradient; off, every layer uses F(2x2, 3x3). Tests and the
+    /// benchmark compare the two.
+    nonisolated(unsafe) public static var useLargeWinogradTiles = true
+
+    /// The tile a layer uses: F(4x4, 3x3) when its planes divide into 4x4 blocks and are at least
+    /// 16x16 (the 32x32 and 16x16 layers of the lesson's networks), F(2x2, 3x3) otherwise.
+    ///
+    /// Why not the small planes: there the 36 transformed filters (2.25x the 16 of F(2x2, 3x3))
+    /// outweigh the few tiles they multiply, and the products are bound by reading them. Measured
+    /// per layer, batch 64, 1 thread, forward / input gradient in ms, F(2x2) -> F(4x4):
+    /// 64->64 at 32x32: 45 / 44 -> 35 / 35; 128->128 at 16x16: 26 / 26 -> 19 / 19;
+    /// 256->256 at 8x8: 22 / 23 -> 31 / 34; 512->512 at 4x4: 31 / 42 -> 60 / 71.
+    /// Nor a stem with a single input channel, where the products are negligible next to the
+    /// transforms (1->64 at 32x32: 10.6 -> 11.0 ms): it keeps the smaller tile's more exact output.
+    static func winogradTile(_ g: ConvGeometry) -> WinogradTile {
+        let divides = g.height % 4 == 0 && g.width % 4 == 0
+        let large = g.height >= 16 && g.width >= 16 && Swift.min(g.inChannels, g.outChannels) >= 4
+        return useLargeWinogradTiles && divides && large ? .f4 : .f2
+    }
+
     /// Turns 3x3 filters into Winograd space: u[ξ][o][c] = (G f Gᵀ)[ξ], f = w[o][c] (or, with
     /// `adjoint`, the filter for the input gradient: u[ξ][c][o] from w[o][c] rotated by 180°).
     static func winogradFilters(_ w: UnsafePointer<Float>, outChannels O: Int, inChannels C: Int,
-                                adjoint: Bool, _ u: UnsafeMutablePointer<Float>) {
+                                adjoint: Bool, tile: WinogradTile, _ u: UnsafeMutablePointer<Float>) {
+        let positions = tile.positions
         // In adjoint mode the "output" channels of the transformed convolution are the C inputs.
         let (rows, cols) = adjoint ? (C, O) : (O, C)
         let plane = rows * cols
@@ -53,8 +92,8 @@ extension Kernels {
         // into a small local block and then written as 16 contiguous runs. (Writing each
         // filter's 16 values straight to 16 planes a megabyte apart cost 3x more.)
         let block = 64
-        parallelFor(rows, costPerItem: cols * 64) { range in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 16 * block) { buffer in
+        parallelFor(rows, costPerItem: cols * 4 * positions) { range in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: positions * block) { buffer in
                 let local = buffer.baseAddress!
                 for r in range {
                     for start in stride(from: 0, to: cols, by: block) {
@@ -62,24 +101,29 @@ extension Kernels {
                         // Four filters per step, one SIMD lane each (lanes past the end repeat
                         // the last filter and are not copied out).
                         for j in stride(from: 0, to: width, by: 4) {
-                            var sources = SIMD4<Int>()
-                            for lane in 0..<4 {
+                            // (A `let`: a captured `var` would be checked for exclusive access on every read.)
+                            @inline(__always) func source(_ lane: Int) -> Int {
                                 let k = start + Swift.min(j + lane, width - 1)
                                 let (o, c) = adjoint ? (k, r) : (r, k)   // source filter w[o][c]
-                                sources[lane] = (o * C + c) * 9
+                                return (o * C + c) * 9
                             }
+                            let sources = SIMD4<Int>(source(0), source(1), source(2), source(3))
                             @inline(__always) func f(_ i: Int) -> SIMD4<Float> {
                                 let e = adjoint ? 8 - i : i               // adjoint: rotated 180°
                                 return SIMD4(w[sources[0] + e], w[sources[1] + e], w[sources[2] + e], w[sources[3] + e])
+                            }
+                            @inline(__always) func put(_ xi: Int, _ value: SIMD4<Float>) {
+                                UnsafeMutableRawPointer(local + xi * block + j).storeBytes(of: value, as: SIMD4<Float>.self)
+                            }
+                            if tile == .f4 {
+                                filterTileF4(f, put)
+                                continue
                             }
                             let half = SIMD4<Float>(repeating: 0.5)
                             // t = G f (rows t0...t3 of 3 values), G = [[1,0,0],[½,½,½],[½,-½,½],[0,0,1]].
                             let (g0, g1, g2, g3, g4, g5, g6, g7, g8) = (f(0), f(1), f(2), f(3), f(4), f(5), f(6), f(7), f(8))
                             // u = t Gᵀ: row i of u from row i of t.
                             @inline(__always) func row(_ i: Int, _ t0: SIMD4<Float>, _ t1: SIMD4<Float>, _ t2: SIMD4<Float>) {
-                                @inline(__always) func put(_ xi: Int, _ value: SIMD4<Float>) {
-                                    UnsafeMutableRawPointer(local + xi * block + j).storeBytes(of: value, as: SIMD4<Float>.self)
-                                }
                                 put(4 * i, t0)
                                 put(4 * i + 1, half * (t0 + t1 + t2))
                                 put(4 * i + 2, half * (t0 - t1 + t2))
@@ -90,7 +134,7 @@ extension Kernels {
                             row(2, half * (g0 - g3 + g6), half * (g1 - g4 + g7), half * (g2 - g5 + g8))
                             row(3, g6, g7, g8)
                         }
-                        for xi in 0..<16 {
+                        for xi in 0..<positions {
                             (u + xi * plane + r * cols + start).update(from: local + xi * block, count: width)
                         }
                     }
@@ -100,22 +144,24 @@ extension Kernels {
     }
 
     /// y[N, O, H, W] = conv3x3(x[N, C, H, W]) with filters already in Winograd space (`u`, see
-    /// `winogradFilters`), stride 1, padding 1; each output value goes through `map` (bias, and a
-    /// fused BatchNorm + ReLU in evaluation) as it is written.
+    /// `winogradFilters`, same `tile`), stride 1, padding 1; each output value goes through `map`
+    /// (bias, and a fused BatchNorm + ReLU in evaluation) as it is written.
     static func winogradConvolution(_ x: UnsafePointer<Float>, batch N: Int, inChannels C: Int,
                                     height H: Int, width W: Int,
-                                    _ u: UnsafePointer<Float>, outChannels O: Int,
+                                    _ u: UnsafePointer<Float>, outChannels O: Int, tile: WinogradTile,
                                     map: OutputMap, _ y: UnsafeMutablePointer<Float>) {
-        let (tilesH, tilesW) = ((H + 1) / 2, (W + 1) / 2)
+        let (size, positions) = (tile.outputSize, tile.positions)
+        let (tilesH, tilesW) = ((H + size - 1) / size, (W + size - 1) / size)
         let tilesPerImage = tilesH * tilesW
         // Images per group: see `winogradGroupFloats`.
-        let perImage = 16 * Swift.max(C, O) * tilesPerImage
+        let perImage = positions * Swift.max(C, O) * tilesPerImage
         let group = Swift.max(1, Swift.min(N, winogradGroupFloats / perImage))
         let maxTiles = group * tilesPerImage
-        // A zero-bordered copy of one plane makes every 4x4 tile an interior one (no bounds tests).
-        let (paddedH, paddedW) = (2 * tilesH + 2, 2 * tilesW + 2)
+        // A zero-bordered copy of one plane makes every tile an interior one (no bounds tests);
+        // F(4x4, 3x3)'s vector loads read two columns further.
+        let (paddedH, paddedW) = tile == .f2 ? (2 * tilesH + 2, 2 * tilesW + 2) : (4 * tilesH + 2, 4 * tilesW + 4)
 
-        Workspace.with(16 * winogradPlaneStride(C * maxTiles), 16 * winogradPlaneStride(O * maxTiles)) { v, m in
+        Workspace.with(positions * winogradPlaneStride(C * maxTiles), positions * winogradPlaneStride(O * maxTiles)) { v, m in
             for first in stride(from: 0, to: N, by: group) {
                 let count = Swift.min(group, N - first)
                 let T = count * tilesPerImage
@@ -129,29 +175,36 @@ extension Kernels {
                                 copyPlane(x + ((first + i) * C + c) * H * W, height: H, width: W,
                                           into: padded + paddedW + 1, rowStride: paddedW)
                                 let out = v + c * T + i * tilesPerImage
-                                winogradInputTiles(padded, paddedW: paddedW, tilesH: tilesH, tilesW: tilesW,
-                                                   out, stride16: vStride)
+                                switch tile {
+                                case .f2: winogradInputTiles(padded, paddedW: paddedW, tilesH: tilesH, tilesW: tilesW,
+                                                             out, stride16: vStride)
+                                case .f4: winogradInputTilesF4(padded, paddedW: paddedW, tilesH: tilesH, tilesW: tilesW,
+                                                               out, stride36: vStride)
+                                }
                             }
                         }
                     }
                 }
 
-                // The 16 independent products, in BLAS: m[ξ] (O x T) = u[ξ] (O x C) · v[ξ] (C x T),
+                // The independent products (16 or 36), in BLAS: m[ξ] (O x T) = u[ξ] (O x C) · v[ξ] (C x T),
                 // whole products per core.
-                independentProducts(16) { xi in
+                independentProducts(positions) { xi in
                     gemm(parallel: false, m: O, n: T, k: C, a: u + xi * O * C, lda: C, b: v + xi * vStride, ldb: T,
                          c: m + xi * mStride, ldc: T)
                 }
 
-                // Output transform, one output channel per task: y = Aᵀ m A (+ bias),
-                // Aᵀ = [[1,1,1,0],[0,1,-1,-1]]; edge tiles of odd sizes are clipped.
-                parallelFor(O, costPerItem: T * 16) { channels in
+                // Output transform, one output channel per task: y = Aᵀ m A (+ bias).
+                parallelFor(O, costPerItem: T * positions) { channels in
                     for o in channels {
                         let channel = map.channel(o)
                         for i in 0..<count {
-                            let plane = y + ((first + i) * O + o) * H * W
-                            winogradOutputTiles(m + o * T + i * tilesPerImage, stride16: mStride,
-                                                tilesH: tilesH, tilesW: tilesW, channel, plane, height: H, width: W)
+                            let (tiles, plane) = (m + o * T + i * tilesPerImage, y + ((first + i) * O + o) * H * W)
+                            switch tile {
+                            case .f2: winogradOutputTiles(tiles, stride16: mStride, tilesH: tilesH, tilesW: tilesW,
+                                                          channel, plane, height: H, width: W)
+                            case .f4: winogradOutputTilesF4(tiles, stride36: mStride, tilesH: tilesH, tilesW: tilesW,
+                                                            channel, plane, width: W)
+                            }
                         }
                     }
                 }
@@ -275,11 +328,11 @@ extension Kernels {
 
     /// Forward of a 3x3 / stride 1 / padding 1 convolution through Winograd.
     static func winogradForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, map: OutputMap,
-                                _ y: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
-        Workspace.with(16 * g.outChannels * g.inChannels) { u in
-            winogradFilters(w, outChannels: g.outChannels, inChannels: g.inChannels, adjoint: false, u)
+                                _ y: UnsafeMutablePointer<Float>, _ g: ConvGeometry, tile: WinogradTile) {
+        Workspace.with(tile.positions * g.outChannels * g.inChannels) { u in
+            winogradFilters(w, outChannels: g.outChannels, inChannels: g.inChannels, adjoint: false, tile: tile, u)
             winogradConvolution(x, batch: g.batch, inChannels: g.inChannels, height: g.height, width: g.width,
-                                u, outChannels: g.outChannels, map: map, y)
+                                u, outChannels: g.outChannels, tile: tile, map: map, y)
         }
     }
 
@@ -287,10 +340,11 @@ extension Kernels {
     /// rotated, channel-swapped filters, through Winograd.
     static func winogradInputGradient(_ gy: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                                       _ gx: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
-        Workspace.with(16 * g.outChannels * g.inChannels) { u in
-            winogradFilters(w, outChannels: g.outChannels, inChannels: g.inChannels, adjoint: true, u)
+        let tile = winogradTile(g)
+        Workspace.with(tile.positions * g.outChannels * g.inChannels) { u in
+            winogradFilters(w, outChannels: g.outChannels, inChannels: g.inChannels, adjoint: true, tile: tile, u)
             winogradConvolution(gy, batch: g.batch, inChannels: g.outChannels, height: g.height, width: g.width,
-                                u, outChannels: g.inChannels, map: .identity, gx)
+                                u, outChannels: g.inChannels, tile: tile, map: .identity, gx)
         }
     }
 }

@@ -1,4 +1,6 @@
-/// The weight gradient of a 3x3 / stride 1 / padding 1 convolution through Winograd F(3x3, 2x2).
+/// The weight gradient of a 3x3 / stride 1 / padding 1 convolution through Winograd F(3x3, 2x2)
+/// (or F(3x3, 4x4) on the planes where the forward uses F(4x4, 3x3): the same formula with the
+/// larger tile's matrices).
 ///
 /// Why: dL/dw was the largest single cost of a ResNet-18 training step (its products took more
 /// time than the forward and input-gradient products together), because it ran 9 multiply-adds
@@ -23,23 +25,26 @@
 /// unfolded copy of the input. The transforms add, subtract and halve, so the result stays within
 /// a few float32 roundings of the direct sum (tested against im2col in KernelTests).
 extension Kernels {
-    /// gw[O, C, 3, 3] += dL/dw for x [N, C, H, W] and gy [N, O, H, W].
+    /// gw[O, C, 3, 3] += dL/dw for x [N, C, H, W] and gy [N, O, H, W], with the layer's tile
+    /// (`winogradTile`): F(3x3, 2x2), or F(3x3, 4x4) on the large planes (`WinogradF4.swift`).
     static func winogradWeightGradient(_ x: UnsafePointer<Float>, _ gy: UnsafePointer<Float>,
                                        _ gw: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
         let (N, C, O, H, W) = (g.batch, g.inChannels, g.outChannels, g.height, g.width)
-        let (tilesH, tilesW) = ((H + 1) / 2, (W + 1) / 2)
+        let tile = winogradTile(g)
+        let (size, positions) = (tile.outputSize, tile.positions)
+        let (tilesH, tilesW) = ((H + size - 1) / size, (W + size - 1) / size)
         let tilesPerImage = tilesH * tilesW
-        let group = Swift.max(1, Swift.min(N, winogradGroupFloats / (16 * Swift.max(C, O) * tilesPerImage)))
+        let group = Swift.max(1, Swift.min(N, winogradGroupFloats / (positions * Swift.max(C, O) * tilesPerImage)))
         let maxTiles = group * tilesPerImage
         // Zero-bordered planes: the input with one pixel of padding (as the forward), dL/dy
-        // rounded up to whole 2x2 blocks.
-        let (paddedH, paddedW) = (2 * tilesH + 2, 2 * tilesW + 2)
+        // rounded up to whole blocks (F(4x4, 3x3) planes are whole blocks already: read in place).
+        let (paddedH, paddedW) = tile == .f2 ? (2 * tilesH + 2, 2 * tilesW + 2) : (4 * tilesH + 2, 4 * tilesW + 4)
         let (blockH, blockW) = (2 * tilesH, 2 * tilesW)
 
-        // Planes `winogradPlaneStride` apart, so the 16 streams of a tile do not share cache sets.
+        // Planes `winogradPlaneStride` apart, so the streams of a tile do not share cache sets.
         let mStride = winogradPlaneStride(O * C)
-        Workspace.with(16 * winogradPlaneStride(C * maxTiles), 16 * winogradPlaneStride(O * maxTiles)) { v, z in
-            Workspace.with(16 * mStride) { m in
+        Workspace.with(positions * winogradPlaneStride(C * maxTiles), positions * winogradPlaneStride(O * maxTiles)) { v, z in
+            Workspace.with(positions * mStride) { m in
                 for first in stride(from: 0, to: N, by: group) {
                     let count = Swift.min(group, N - first)
                     let T = count * tilesPerImage
@@ -52,8 +57,13 @@ extension Kernels {
                                 for i in 0..<count {
                                     copyPlane(x + ((first + i) * C + c) * H * W, height: H, width: W,
                                               into: padded + paddedW + 1, rowStride: paddedW)
-                                    winogradInputTiles(padded, paddedW: paddedW, tilesH: tilesH, tilesW: tilesW,
-                                                       v + c * T + i * tilesPerImage, stride16: vStride)
+                                    let out = v + c * T + i * tilesPerImage
+                                    switch tile {
+                                    case .f2: winogradInputTiles(padded, paddedW: paddedW, tilesH: tilesH, tilesW: tilesW,
+                                                                 out, stride16: vStride)
+                                    case .f4: winogradInputTilesF4(padded, paddedW: paddedW, tilesH: tilesH, tilesW: tilesW,
+                                                                   out, stride36: vStride)
+                                    }
                                 }
                             }
                         }
@@ -61,29 +71,42 @@ extension Kernels {
 
                     // Z[ξ][o][t] = (A dy Aᵀ)[ξ], one output channel per task.
                     parallelFor(O, costPerItem: count * H * W * 8) { channels in
-                        withZeroedPlane(blockH * blockW) { padded in
+                        switch tile {
+                        case .f2:
+                            withZeroedPlane(blockH * blockW) { padded in
+                                for o in channels {
+                                    for i in 0..<count {
+                                        copyPlane(gy + ((first + i) * O + o) * H * W, height: H, width: W,
+                                                  into: padded, rowStride: blockW)
+                                        winogradGradientTiles(padded, blockW: blockW, tilesH: tilesH, tilesW: tilesW,
+                                                              z + o * T + i * tilesPerImage, stride16: zStride)
+                                    }
+                                }
+                            }
+                        case .f4:
                             for o in channels {
                                 for i in 0..<count {
-                                    copyPlane(gy + ((first + i) * O + o) * H * W, height: H, width: W,
-                                              into: padded, rowStride: blockW)
-                                    winogradGradientTiles(padded, blockW: blockW, tilesH: tilesH, tilesW: tilesW,
-                                                          z + o * T + i * tilesPerImage, stride16: zStride)
+                                    winogradGradientTilesF4(gy + ((first + i) * O + o) * H * W, width: W, tilesH: tilesH,
+                                                            tilesW: tilesW, z + o * T + i * tilesPerImage, stride36: zStride)
                                 }
                             }
                         }
                     }
 
                     // M[ξ] (O x C) (+)= Z[ξ] (O x T) · V[ξ]ᵀ (T x C), whole products per core.
-                    independentProducts(16) { xi in
+                    independentProducts(positions) { xi in
                         gemm(parallel: false, transposeB: true, m: O, n: C, k: T, a: z + xi * zStride, lda: T,
                              b: v + xi * vStride, ldb: T, beta: first == 0 ? 0 : 1,
                              c: m + xi * mStride, ldc: C)
                     }
                 }
                 // gw[o][c] += Gᵀ M[·][o][c] G, one output channel per task.
-                parallelFor(O, costPerItem: C * 64) { channels in
+                parallelFor(O, costPerItem: C * 4 * positions) { channels in
                     for o in channels {
-                        winogradFilterGradients(m + o * C, stride16: mStride, count: C, gw + o * C * 9)
+                        switch tile {
+                        case .f2: winogradFilterGradients(m + o * C, stride16: mStride, count: C, gw + o * C * 9)
+                        case .f4: winogradFilterGradientsF4(m + o * C, stride36: mStride, count: C, gw + o * C * 9)
+                        }
                     }
                 }
             }
