@@ -178,4 +178,31 @@ import Testing
         } } } }
         #expect(worst <= 1e-4, "im2col convolution k=\(k) s=\(stride) p=\(padding): max error \(worst)")
     }
+
+    /// The 2x2 / stride 2 max-pool path against the general loop: the same maxima, the same
+    /// winners (ties: the first; NaN: propagated), on widths on and off its 8-wide vector path.
+    @Test(arguments: [(32, 32), (16, 16), (8, 8), (2, 2), (6, 20), (7, 9)])
+    func maxPoolFastPathMatchesGeneral(_ size: (Int, Int)) {
+        let (h, w) = size
+        let generator = Generator(seed: UInt64(h * 100 + w))
+        // Values from a small set, so that many windows hold ties; a few NaNs.
+        let values: [Float] = (0..<(3 * 4 * h * w)).map { i in
+            i % 37 == 5 ? .nan : Float(Int(generator.next() % 4)) - 1.5
+        }
+        let x = Tensor(values, shape: [3, 4, h, w], requiresGrad: true)
+        let gy = Tensor.randn([3, 4, h / 2, w / 2], generator: generator)
+        func run(_ fast: Bool) -> (y: [Float], gx: [Float]) {
+            let saved = Kernels.useFastPooling
+            Kernels.useFastPooling = fast
+            defer { Kernels.useFastPooling = saved }
+            x.grad = nil
+            let y = maxPool2d(x, kernelSize: 2, stride: 2)
+            y.backward(gy)
+            return (y.scalars, x.grad!.scalars)
+        }
+        let general = run(false), fast = run(true)
+        #expect(fast.y.map(\.bitPattern) == general.y.map(\.bitPattern), "maxima \(size)")
+        #expect(fast.gx == general.gx, "winners (gradient routing) \(size)")
+        #expect(fast.y.contains { $0.isNaN }, "the test exercises NaN")
+    }
 }

@@ -11,6 +11,10 @@ extension Kernels {
     /// Padding counts as minus infinity, so it never wins; the first maximum wins ties.
     static func maxPool(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
                         _ argmax: UnsafeMutablePointer<Int32>, _ g: PoolGeometry) {
+        if useFastPooling && g.kernel == 2 && g.stride == 2 && g.padding == 0 {
+            maxPool2x2(x, y, argmax, g)
+            return
+        }
         let (oh, ow) = (g.outHeight, g.outWidth)
         parallelFor(g.planes, costPerItem: g.height * g.width) { planes in
             for p in planes {
@@ -31,6 +35,58 @@ extension Kernels {
                         let o = (p * oh + oy) * ow + ox
                         y[o] = best
                         argmax[o] = Int32(bestIndex)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether 2x2 / stride 2 windows take `maxPool2x2`; tests compare it with the general loop.
+    nonisolated(unsafe) static var useFastPooling = true
+
+    /// `maxPool` for VGG's 2x2 windows with stride 2: eight outputs at a time, the four
+    /// candidates of each window the even and odd elements of two 16-wide loads. The same
+    /// decisions as the general loop, in the same order: a candidate replaces the best so far when
+    /// it is larger or NaN (so NaN propagates, and the first of equal maxima wins).
+    static func maxPool2x2(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+                           _ argmax: UnsafeMutablePointer<Int32>, _ g: PoolGeometry) {
+        let (oh, ow, W) = (g.outHeight, g.outWidth, g.width)
+        parallelFor(g.planes, costPerItem: g.height * g.width) { planes in
+            for p in planes {
+                let src = x + p * g.height * W
+                for oy in 0..<oh {
+                    let (row0, row1) = (src + 2 * oy * W, src + (2 * oy + 1) * W)
+                    let (out, winners) = (y + (p * oh + oy) * ow, argmax + (p * oh + oy) * ow)
+                    var ox = 0
+                    while ox + 8 <= ow {
+                        let top = UnsafeRawPointer(row0 + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
+                        let bottom = UnsafeRawPointer(row1 + 2 * ox).loadUnaligned(as: SIMD16<Float>.self)
+                        let first = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14) &+ Int32(2 * oy * W + 2 * ox)
+                        var best = top.evenHalf, index = first
+                        @inline(__always) func consider(_ v: SIMD8<Float>, _ at: SIMD8<Int32>) {
+                            let wins = (v .> best) .| (v .!= v)
+                            best.replace(with: v, where: wins)
+                            index.replace(with: at, where: wins)   // Float and Int32 lanes share one mask type
+                        }
+                        consider(top.oddHalf, first &+ 1)
+                        consider(bottom.evenHalf, first &+ Int32(W))
+                        consider(bottom.oddHalf, first &+ Int32(W + 1))
+                        UnsafeMutableRawPointer(out + ox).storeBytes(of: best, as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(winners + ox).storeBytes(of: index, as: SIMD8<Int32>.self)
+                        ox += 8
+                    }
+                    while ox < ow {
+                        let i = 2 * ox
+                        var best = row0[i], index = 2 * oy * W + i
+                        @inline(__always) func consider(_ v: Float, _ at: Int) {
+                            if v > best || v.isNaN { best = v; index = at }
+                        }
+                        consider(row0[i + 1], index + 1)
+                        consider(row1[i], 2 * oy * W + W + i)
+                        consider(row1[i + 1], 2 * oy * W + W + i + 1)
+                        out[ox] = best
+                        winners[ox] = Int32(index)
+                        ox += 1
                     }
                 }
             }
