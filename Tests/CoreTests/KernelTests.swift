@@ -27,11 +27,12 @@ import Testing
     /// same sums: the bound for it is 1e-5 relative to the largest output (observed ~1e-6).
     /// F(4x4, 3x3) (planes of 16x16 and more, sides multiples of 4, 4+ channels) multiplies by up to 8 and 1/24 in
     /// its transforms: its bound is 1e-4 (observed up to 8e-6). Shapes cover even and odd sizes,
-    /// widths that are and are not a multiple of the 4-tile vector paths, bias and no bias.
+    /// widths that are and are not a multiple of the 4-tile vector paths (20x20: 25 tiles, a
+    /// partial group of lanes), bias and no bias.
     @Test(arguments: [
         (2, 3, 5, 32, 32, true), (3, 4, 6, 7, 9, false), (2, 64, 64, 16, 16, false),
         (4, 8, 16, 8, 8, true), (2, 16, 8, 4, 4, false), (2, 5, 3, 2, 2, true), (1, 2, 3, 1, 1, false),
-        (2, 3, 4, 10, 18, false), (3, 1, 8, 32, 32, true), (3, 6, 5, 16, 20, true), (5, 4, 7, 20, 16, false),
+        (2, 3, 4, 10, 18, false), (3, 1, 8, 32, 32, true), (3, 6, 5, 16, 20, true), (5, 4, 7, 20, 16, false), (2, 5, 6, 20, 20, false),
     ])
     func winogradMatchesDirect(_ shape: (Int, Int, Int, Int, Int, Bool)) {
         let (n, c, o, h, w, hasBias) = shape

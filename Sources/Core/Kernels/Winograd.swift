@@ -157,9 +157,6 @@ extension Kernels {
         let perImage = positions * Swift.max(C, O) * tilesPerImage
         let group = Swift.max(1, Swift.min(N, winogradGroupFloats / perImage))
         let maxTiles = group * tilesPerImage
-        // A zero-bordered copy of one plane makes every tile an interior one (no bounds tests);
-        // F(4x4, 3x3)'s vector loads read two columns further.
-        let (paddedH, paddedW) = tile == .f2 ? (2 * tilesH + 2, 2 * tilesW + 2) : (4 * tilesH + 2, 4 * tilesW + 4)
 
         Workspace.with(positions * winogradPlaneStride(C * maxTiles), positions * winogradPlaneStride(O * maxTiles)) { v, m in
             for first in stride(from: 0, to: N, by: group) {
@@ -167,24 +164,9 @@ extension Kernels {
                 let T = count * tilesPerImage
                 let (vStride, mStride) = (winogradPlaneStride(C * T), winogradPlaneStride(O * T))
 
-                // Input transform, one channel per task: v[ξ][c][t] = (Bᵀ d B)[ξ] (planes `vStride` apart).
-                parallelFor(C, costPerItem: count * H * W * 8) { channels in
-                    withZeroedPlane(paddedH * paddedW) { padded in
-                        for c in channels {
-                            for i in 0..<count {
-                                copyPlane(x + ((first + i) * C + c) * H * W, height: H, width: W,
-                                          into: padded + paddedW + 1, rowStride: paddedW)
-                                let out = v + c * T + i * tilesPerImage
-                                switch tile {
-                                case .f2: winogradInputTiles(padded, paddedW: paddedW, tilesH: tilesH, tilesW: tilesW,
-                                                             out, stride16: vStride)
-                                case .f4: winogradInputTilesF4(padded, paddedW: paddedW, tilesH: tilesH, tilesW: tilesW,
-                                                               out, stride36: vStride)
-                                }
-                            }
-                        }
-                    }
-                }
+                // Input transform: v[ξ][c][t] = (Bᵀ d B)[ξ] (planes `vStride` apart).
+                winogradInputTransform(x + first * C * H * W, images: count, channels: C, height: H, width: W,
+                                       tile: tile, v, planeStride: vStride)
 
                 // The independent products (16 or 36), in BLAS: m[ξ] (O x T) = u[ξ] (O x C) · v[ξ] (C x T),
                 // whole products per core.
@@ -205,6 +187,37 @@ extension Kernels {
                             case .f4: winogradOutputTilesF4(tiles, stride36: mStride, tilesH: tilesH, tilesW: tilesW,
                                                             channel, plane, width: W)
                             }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// v[ξ][c][t] = (Bᵀ d B)[ξ] for every tile of `images` consecutive images x [images, C, H, W],
+    /// one channel per task; tile t counts through the images, each image's tiles row by row.
+    /// Shared by the convolution and the weight gradient.
+    static func winogradInputTransform(_ x: UnsafePointer<Float>, images count: Int, channels C: Int,
+                                       height H: Int, width W: Int, tile: WinogradTile,
+                                       _ v: UnsafeMutablePointer<Float>, planeStride: Int) {
+        let size = tile.outputSize
+        let (tilesH, tilesW) = ((H + size - 1) / size, (W + size - 1) / size)
+        let (tilesPerImage, T) = (tilesH * tilesW, count * tilesH * tilesW)
+        // A zero-bordered copy of one plane makes every tile an interior one (no bounds tests);
+        // F(4x4, 3x3)'s vector loads read two columns further.
+        let (paddedH, paddedW) = tile == .f2 ? (2 * tilesH + 2, 2 * tilesW + 2) : (4 * tilesH + 2, 4 * tilesW + 4)
+        parallelFor(C, costPerItem: count * H * W * 8) { channels in
+            withZeroedPlane(paddedH * paddedW) { padded in
+                for c in channels {
+                    for i in 0..<count {
+                        copyPlane(x + (i * C + c) * H * W, height: H, width: W,
+                                  into: padded + paddedW + 1, rowStride: paddedW)
+                        let out = v + c * T + i * tilesPerImage
+                        switch tile {
+                        case .f2: winogradInputTiles(padded, paddedW: paddedW, tilesH: tilesH, tilesW: tilesW,
+                                                     out, stride16: planeStride)
+                        case .f4: winogradInputTilesF4(padded, paddedW: paddedW, tilesH: tilesH, tilesW: tilesW,
+                                                       out, stride36: planeStride)
                         }
                     }
                 }

@@ -133,16 +133,7 @@ extension Kernels {
             }
             return
         }
-        let tiles = tilesH * tilesW
-        for first in stride(from: 0, to: tiles, by: 4) {
-            let lanes = Swift.min(4, tiles - first)
-            // Lanes past the last tile repeat it; only `lanes` of them are stored. (A `let`: a
-            // captured `var` would be checked for exclusive access on every read.)
-            @inline(__always) func corner(_ lane: Int) -> Int {
-                let (ty, tx) = (first + Swift.min(lane, lanes - 1)).quotientAndRemainder(dividingBy: tilesW)
-                return 4 * ty * paddedW + 4 * tx
-            }
-            let origin = SIMD4<Int>(corner(0), corner(1), corner(2), corner(3))
+        forEachTileQuadF4(tiles: tilesH * tilesW, tilesW: tilesW, rowStride: paddedW, out, stride36: stride36) { origin, put in
             @inline(__always) func row(_ k: Int) -> SixLanes {
                 @inline(__always) func column(_ j: Int) -> Lanes {
                     let e = k * paddedW + j
@@ -150,8 +141,26 @@ extension Kernels {
                 }
                 return (column(0), column(1), column(2), column(3), column(4), column(5))
             }
+            inputTileF4((row(0), row(1), row(2), row(3), row(4), row(5)), put)
+        }
+    }
+
+    /// The gathering path of the F(4x4, 3x3) tile transforms: tiles in groups of four consecutive
+    /// indices (t = ty * tilesW + tx), `body(origin, put)` with each lane's patch corner
+    /// (4 * ty * rowStride + 4 * tx) and a `put(ξ, value)` that stores the group's valid lanes at
+    /// out[ξ * stride36 + t]. Lanes past the last tile repeat it and are not stored.
+    @inline(__always)
+    static func forEachTileQuadF4(tiles: Int, tilesW: Int, rowStride: Int, _ out: UnsafeMutablePointer<Float>,
+                                  stride36: Int, _ body: (SIMD4<Int>, (Int, Lanes) -> Void) -> Void) {
+        for first in stride(from: 0, to: tiles, by: 4) {
+            let lanes = Swift.min(4, tiles - first)
+            // (A `let`: a captured `var` would be checked for exclusive access on every read.)
+            @inline(__always) func corner(_ lane: Int) -> Int {
+                let (ty, tx) = (first + Swift.min(lane, lanes - 1)).quotientAndRemainder(dividingBy: tilesW)
+                return 4 * ty * rowStride + 4 * tx
+            }
             let o = out + first
-            inputTileF4((row(0), row(1), row(2), row(3), row(4), row(5))) { xi, value in
+            body(SIMD4<Int>(corner(0), corner(1), corner(2), corner(3))) { xi, value in
                 if lanes == 4 {
                     UnsafeMutableRawPointer(o + xi * stride36).storeBytes(of: value, as: Lanes.self)
                 } else {
@@ -268,14 +277,7 @@ extension Kernels {
             }
             return
         }
-        let tiles = tilesH * tilesW
-        for first in stride(from: 0, to: tiles, by: 4) {
-            let lanes = Swift.min(4, tiles - first)
-            @inline(__always) func corner(_ lane: Int) -> Int {
-                let (ty, tx) = (first + Swift.min(lane, lanes - 1)).quotientAndRemainder(dividingBy: tilesW)
-                return 4 * ty * W + 4 * tx
-            }
-            let origin = SIMD4<Int>(corner(0), corner(1), corner(2), corner(3))
+        forEachTileQuadF4(tiles: tilesH * tilesW, tilesW: tilesW, rowStride: W, out, stride36: stride36) { origin, put in
             @inline(__always) func row(_ k: Int) -> FourLanes {
                 @inline(__always) func column(_ j: Int) -> Lanes {
                     let e = k * W + j
@@ -283,14 +285,7 @@ extension Kernels {
                 }
                 return (column(0), column(1), column(2), column(3))
             }
-            let o = out + first
-            gradientTileF4((row(0), row(1), row(2), row(3))) { xi, value in
-                if lanes == 4 {
-                    UnsafeMutableRawPointer(o + xi * stride36).storeBytes(of: value, as: Lanes.self)
-                } else {
-                    for lane in 0..<lanes { o[xi * stride36 + lane] = value[lane] }
-                }
-            }
+            gradientTileF4((row(0), row(1), row(2), row(3)), put)
         }
     }
 

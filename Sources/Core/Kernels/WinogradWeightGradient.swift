@@ -36,9 +36,8 @@ extension Kernels {
         let tilesPerImage = tilesH * tilesW
         let group = Swift.max(1, Swift.min(N, winogradGroupFloats / (positions * Swift.max(C, O) * tilesPerImage)))
         let maxTiles = group * tilesPerImage
-        // Zero-bordered planes: the input with one pixel of padding (as the forward), dL/dy
-        // rounded up to whole blocks (F(4x4, 3x3) planes are whole blocks already: read in place).
-        let (paddedH, paddedW) = tile == .f2 ? (2 * tilesH + 2, 2 * tilesW + 2) : (4 * tilesH + 2, 4 * tilesW + 4)
+        // dL/dy rounded up to whole 2x2 blocks in a zero-bordered plane (F(4x4, 3x3) planes are
+        // whole blocks already: read in place).
         let (blockH, blockW) = (2 * tilesH, 2 * tilesW)
 
         // Planes `winogradPlaneStride` apart, so the streams of a tile do not share cache sets.
@@ -50,24 +49,9 @@ extension Kernels {
                     let T = count * tilesPerImage
                     let (vStride, zStride) = (winogradPlaneStride(C * T), winogradPlaneStride(O * T))
 
-                    // V[ξ][c][t] = (Bᵀ d B)[ξ], one input channel per task.
-                    parallelFor(C, costPerItem: count * H * W * 8) { channels in
-                        withZeroedPlane(paddedH * paddedW) { padded in
-                            for c in channels {
-                                for i in 0..<count {
-                                    copyPlane(x + ((first + i) * C + c) * H * W, height: H, width: W,
-                                              into: padded + paddedW + 1, rowStride: paddedW)
-                                    let out = v + c * T + i * tilesPerImage
-                                    switch tile {
-                                    case .f2: winogradInputTiles(padded, paddedW: paddedW, tilesH: tilesH, tilesW: tilesW,
-                                                                 out, stride16: vStride)
-                                    case .f4: winogradInputTilesF4(padded, paddedW: paddedW, tilesH: tilesH, tilesW: tilesW,
-                                                                   out, stride36: vStride)
-                                    }
-                                }
-                            }
-                        }
-                    }
+                    // V[ξ][c][t] = (Bᵀ d B)[ξ], the forward's input transform.
+                    winogradInputTransform(x + first * C * H * W, images: count, channels: C, height: H, width: W,
+                                           tile: tile, v, planeStride: vStride)
 
                     // Z[ξ][o][t] = (A dy Aᵀ)[ξ], one output channel per task.
                     parallelFor(O, costPerItem: count * H * W * 8) { channels in
