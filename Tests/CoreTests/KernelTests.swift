@@ -33,6 +33,7 @@ import Testing
         (2, 3, 5, 32, 32, true), (3, 4, 6, 7, 9, false), (2, 64, 64, 16, 16, false),
         (4, 8, 16, 8, 8, true), (2, 16, 8, 4, 4, false), (2, 5, 3, 2, 2, true), (1, 2, 3, 1, 1, false),
         (2, 3, 4, 10, 18, false), (3, 1, 8, 32, 32, true), (3, 6, 5, 16, 20, true), (5, 4, 7, 20, 16, false), (2, 5, 6, 20, 20, false),
+        (1, 5, 4, 28, 28, true),
     ])
     func winogradMatchesDirect(_ shape: (Int, Int, Int, Int, Int, Bool)) {
         let (n, c, o, h, w, hasBias) = shape
@@ -129,7 +130,9 @@ import Testing
             x.grad = nil
             let y = conv2d(x, weight: weight, stride: stride, padding: kernel / 2)
             y.backward(gy)
-            return [y.detach().clone(), x.grad!.clone(), weight.grad!.clone()]
+            // Unrecorded, the forward may take F(4x4, 3x3): its groups are compared too.
+            let unrecorded = noGrad { conv2d(x, weight: weight, stride: stride, padding: kernel / 2) }
+            return [y.detach().clone(), x.grad!.clone(), weight.grad!.clone(), unrecorded]
         }
         for (kernel, stride) in [(3, 1), (3, 2), (1, 2)] {
             let one = run(kernel, stride, small: false), many = run(kernel, stride, small: true)
@@ -182,7 +185,7 @@ import Testing
 
     /// The 2x2 / stride 2 max-pool path against the general loop: the same maxima, the same
     /// winners (ties: the first; NaN: propagated), on widths on and off its 8-wide vector path.
-    @Test(arguments: [(32, 32), (16, 16), (8, 8), (2, 2), (6, 20), (7, 9)])
+    @Test(arguments: [(32, 32), (16, 16), (8, 8), (2, 2), (6, 20), (7, 9), (5, 19), (3, 17)])
     func maxPoolFastPathMatchesGeneral(_ size: (Int, Int)) {
         let (h, w) = size
         let generator = Generator(seed: UInt64(h * 100 + w))
@@ -205,5 +208,14 @@ import Testing
         #expect(fast.y.map(\.bitPattern) == general.y.map(\.bitPattern), "maxima \(size)")
         #expect(fast.gx == general.gx, "winners (gradient routing) \(size)")
         #expect(fast.y.contains { $0.isNaN }, "the test exercises NaN")
+    }
+
+    /// A window that does not fit gives no output (PyTorch refuses it), not a window of one
+    /// row or column read past the plane.
+    @Test func poolingWindowLargerThanInputHasNoOutput() {
+        #expect(PoolGeometry(planes: 1, height: 1, width: 4, kernel: 2, stride: 2, padding: 0).outHeight == 0)
+        #expect(PoolGeometry(planes: 1, height: 4, width: 1, kernel: 2, stride: 2, padding: 0).outWidth == 0)
+        #expect(PoolGeometry(planes: 1, height: 3, width: 5, kernel: 2, stride: 2, padding: 0).outHeight == 1)
+        #expect(PoolGeometry(planes: 1, height: 3, width: 5, kernel: 3, stride: 2, padding: 1).outWidth == 3)
     }
 }

@@ -4,8 +4,10 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil,
     let geometry = convolutionGeometry(input, weight, stride: stride, padding: padding)
     let out = Tensor(uninitialized: [geometry.batch, geometry.outChannels, geometry.outHeight, geometry.outWidth])
     let inputs = [input, weight] + (bias.map { [$0] } ?? [])
-    // A forward that a backward pass will follow keeps Winograd's exact tile (see `convForward`).
-    let recording = GradMode.isEnabled && inputs.contains { $0.requiresGrad }
+    // While gradients are recorded, a backward pass may follow (through this convolution or a
+    // trainable layer after it), so the forward keeps Winograd's more exact tile (see
+    // `convForward`); under `noGrad` it may take the faster one.
+    let recording = GradMode.isEnabled
     Kernels.convForward(input.data, weight.data, map: OutputMap(bias: bias?.data), out.data, geometry,
                         recording: recording)
 

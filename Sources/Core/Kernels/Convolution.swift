@@ -138,7 +138,8 @@ extension Kernels {
     /// y = map(conv(x, w)) for a whole batch: `map` adds the bias (and applies a fused BatchNorm
     /// + ReLU in evaluation). x [N,C,H,W], w [O,C,kh,kw], y [N,O,OH,OW].
     ///
-    /// `recording`: a backward pass will follow. Such a forward uses Winograd F(2x2, 3x3) only:
+    /// `recording`: gradients are being recorded, so a backward pass may follow. Such a forward
+    /// uses Winograd F(2x2, 3x3) only:
     /// its outputs decide the ReLU masks of the backward pass, and F(4x4, 3x3)'s larger rounding
     /// (1e-6 -> 1e-5 relative) flips the masks of values within that distance of zero, which
     /// changes a gradient by a whole element (seen in the PyTorch parity tests). The backward

@@ -2,8 +2,10 @@
 struct PoolGeometry {
     let planes: Int, height: Int, width: Int
     let kernel: Int, stride: Int, padding: Int
-    var outHeight: Int { (height + 2 * padding - kernel) / stride + 1 }
-    var outWidth: Int { (width + 2 * padding - kernel) / stride + 1 }
+    // Floor division, as PyTorch: a window that does not fit gives 0 (refused by maxPool2d),
+    // where truncation would round -1/2 up to a size of 1.
+    var outHeight: Int { Int((Double(height + 2 * padding - kernel) / Double(stride)).rounded(.down)) + 1 }
+    var outWidth: Int { Int((Double(width + 2 * padding - kernel) / Double(stride)).rounded(.down)) + 1 }
 }
 
 extension Kernels {

@@ -39,16 +39,16 @@ extension Kernels {
     /// Transformed input tiles per group of images, in floats (4 MB). Measured on ResNet-18
     /// (CPU seconds per eval step, 1 thread): 16 MB groups 0.89-1.14 s, 4 MB 0.70-0.73 s,
     /// 1 MB 0.70-0.82 s: small enough that a GEMM's operand is still in L2/L3 when it is read,
-    /// large enough that each of the 16 GEMMs has hundreds of columns.
+    /// large enough that each of the 16 (or 36) GEMMs has hundreds of columns.
     nonisolated(unsafe) static var winogradGroupFloats = 1_048_576
 
-    /// The distance between two of the 16 Winograd planes, in floats: the plane's size rounded up
-    /// to a cache line, plus one more line.
+    /// The distance between two of the Winograd planes (16, or 36 for F(4x4, 3x3)), in floats:
+    /// the plane's size rounded up to a cache line, plus one more line.
     ///
-    /// Why: the transforms write (and read) the 16 values of a tile to 16 planes at once. With
-    /// plane sizes that are powers of two (64 channels x 1,024 tiles, ...) all 16 addresses fall
-    /// into the same cache set, more than its 12 ways hold, and every store missed. One extra
-    /// cache line per plane spreads them over 16 sets.
+    /// Why: the transforms write (and read) the values of a tile to all the planes at once. With
+    /// plane sizes that are powers of two (64 channels x 1,024 tiles, ...) all those addresses
+    /// fall into the same cache set, more than its 12 ways hold, and every store missed. One
+    /// extra cache line per plane spreads them over as many sets as there are planes.
     @inline(__always)
     static func winogradPlaneStride(_ floats: Int) -> Int {
         (floats + 15) / 16 * 16 + 16
@@ -59,9 +59,9 @@ extension Kernels {
         g.kernelH == 3 && g.kernelW == 3 && g.stride == 1 && g.padding == 1
     }
 
-    /// Whether planes whose sides are multiples of 4 use F(4x4, 3x3) (`WinogradF4.swift`) for
-    /// the forward pass and the input gradient; off, every layer uses F(2x2, 3x3). Tests and the
-    /// benchmark compare the two.
+    /// Whether the layers `winogradTile` picks use F(4x4, 3x3) (`WinogradF4.swift`) for the input
+    /// and weight gradients and for a forward pass that no backward pass follows; off, every
+    /// layer uses F(2x2, 3x3). Tests and the benchmark compare the two.
     nonisolated(unsafe) public static var useLargeWinogradTiles = true
 
     /// The tile a layer uses: F(4x4, 3x3) when its planes divide into 4x4 blocks and are at least
@@ -89,8 +89,8 @@ extension Kernels {
         let (rows, cols) = adjoint ? (C, O) : (O, C)
         let plane = rows * cols
         // Each task owns whole rows of every u[ξ]; within a row, 64 filters are transformed
-        // into a small local block and then written as 16 contiguous runs. (Writing each
-        // filter's 16 values straight to 16 planes a megabyte apart cost 3x more.)
+        // into a small local block and then written as 16 (or 36) contiguous runs. (Writing each
+        // filter's values straight to planes a megabyte apart cost 3x more.)
         let block = 64
         parallelFor(rows, costPerItem: cols * 4 * positions) { range in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: positions * block) { buffer in
@@ -151,6 +151,8 @@ extension Kernels {
                                     _ u: UnsafePointer<Float>, outChannels O: Int, tile: WinogradTile,
                                     map: OutputMap, _ y: UnsafeMutablePointer<Float>) {
         let (size, positions) = (tile.outputSize, tile.positions)
+        // The F(4x4, 3x3) output writes whole 4x4 blocks (`winogradTile` only picks it then).
+        precondition(tile == .f2 || (H % 4 == 0 && W % 4 == 0), "F(4x4, 3x3) needs sides that are multiples of 4")
         let (tilesH, tilesW) = ((H + size - 1) / size, (W + size - 1) / size)
         let tilesPerImage = tilesH * tilesW
         // Images per group: see `winogradGroupFloats`.

@@ -108,7 +108,7 @@ extension Kernels {
     /// up to two columns past the last tile). Tile t's 36 values go to out[ξ * stride36 + t].
     ///
     /// With a multiple of four tiles per row, four neighbours are read with two 16-wide loads
-    /// per row, their columns picked out by even/odd splits; other widths (8x8 and 4x4 planes)
+    /// per row, their columns picked out by even/odd splits; other widths (20, 24, 28, ... pixels)
     /// gather any four consecutive tiles lane by lane.
     @inline(__always)
     static func winogradInputTilesF4(_ padded: UnsafePointer<Float>, paddedW: Int, tilesH: Int, tilesW: Int,

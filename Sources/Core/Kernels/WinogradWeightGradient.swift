@@ -1,6 +1,6 @@
 /// The weight gradient of a 3x3 / stride 1 / padding 1 convolution through Winograd F(3x3, 2x2)
-/// (or F(3x3, 4x4) on the planes where the forward uses F(4x4, 3x3): the same formula with the
-/// larger tile's matrices).
+/// (or F(3x3, 4x4) on the planes `winogradTile` picks for the large tile: the same formula with
+/// the larger tile's matrices).
 ///
 /// Why: dL/dw was the largest single cost of a ResNet-18 training step (its products took more
 /// time than the forward and input-gradient products together), because it ran 9 multiply-adds
@@ -12,18 +12,21 @@
 ///
 ///     dL/dg = Gᵀ [ Σ over tiles (A dy Aᵀ) ⊙ (Bᵀ d B) ] G
 ///
-/// where dy is the 2x2 block of dL/dy of a tile and d the 4x4 input patch under it, exactly the
-/// forward's tiles. The sum over tiles (and images) of the elementwise products is, for each of
-/// the 16 positions ξ, one matrix product with the tiles as the long inner dimension:
+/// where dy is the block of dL/dy of a tile (2x2, or 4x4 for the large tile) and d the input
+/// patch under it (4x4, or 6x6), exactly the forward's tiles. The sum over tiles (and images) of
+/// the elementwise products is, for each of the 16 (36) positions ξ, one matrix product with the
+/// tiles as the long inner dimension:
 ///
 ///     Z[ξ] = (A dy Aᵀ)[ξ]     [16][O][tiles]
 ///     V[ξ] = (Bᵀ d B)[ξ]      [16][C][tiles]      (the forward's input transform)
 ///     M[ξ] = Z[ξ] · V[ξ]ᵀ      16 GEMMs, [16][O][C]
-///     dL/dw[o][c] = Gᵀ M[·][o][c] G   (4x4 → 3x3)
+///     dL/dw[o][c] = Gᵀ M[·][o][c] G   (4x4 → 3x3; 6x6 → 3x3 for the large tile)
 ///
-/// 16 multiply-adds per 2x2 outputs instead of 36: 2.25x less arithmetic than im2col, and no
-/// unfolded copy of the input. The transforms add, subtract and halve, so the result stays within
-/// a few float32 roundings of the direct sum (tested against im2col in KernelTests).
+/// F(3x3, 2x2): 16 multiply-adds per 2x2 outputs instead of 36, 2.25x less arithmetic than
+/// im2col, and no unfolded copy of the input; its transforms add, subtract and halve, so the
+/// result stays within a few float32 roundings of the direct sum. F(3x3, 4x4): 36 per 4x4
+/// outputs (4x less), within the large tile's looser bound (both tested against im2col in
+/// KernelTests).
 extension Kernels {
     /// gw[O, C, 3, 3] += dL/dw for x [N, C, H, W] and gy [N, O, H, W], with the layer's tile
     /// (`winogradTile`): F(3x3, 2x2), or F(3x3, 4x4) on the large planes (`WinogradF4.swift`).
@@ -36,8 +39,8 @@ extension Kernels {
         let tilesPerImage = tilesH * tilesW
         let group = Swift.max(1, Swift.min(N, winogradGroupFloats / (positions * Swift.max(C, O) * tilesPerImage)))
         let maxTiles = group * tilesPerImage
-        // dL/dy rounded up to whole 2x2 blocks in a zero-bordered plane (F(4x4, 3x3) planes are
-        // whole blocks already: read in place).
+        // F(3x3, 2x2): dL/dy rounded up to whole 2x2 blocks in a zero-bordered plane. (F(3x3, 4x4)
+        // planes are whole 4x4 blocks already: read in place.)
         let (blockH, blockW) = (2 * tilesH, 2 * tilesW)
 
         // Planes `winogradPlaneStride` apart, so the streams of a tile do not share cache sets.
