@@ -205,8 +205,11 @@ import Testing
             return (y.scalars, x.grad!.scalars)
         }
         let general = run(false), fast = run(true)
-        #expect(fast.y.map(\.bitPattern) == general.y.map(\.bitPattern), "maxima \(size)")
-        #expect(fast.gx == general.gx, "winners (gradient routing) \(size)")
+        // Counts, not the arrays, in the failure message (they hold thousands of values).
+        let wrongMaxima = zip(fast.y, general.y).filter { $0.bitPattern != $1.bitPattern }.count
+        let wrongRoutes = zip(fast.gx, general.gx).filter { $0 != $1 }.count
+        #expect(wrongMaxima == 0, "maxima \(size): \(wrongMaxima) of \(general.y.count) differ")
+        #expect(wrongRoutes == 0, "winners (gradient routing) \(size): \(wrongRoutes) of \(general.gx.count) differ")
         #expect(fast.y.contains { $0.isNaN }, "the test exercises NaN")
     }
 
