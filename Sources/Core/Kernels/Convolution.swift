@@ -139,11 +139,11 @@ extension Kernels {
     /// + ReLU in evaluation). x [N,C,H,W], w [O,C,kh,kw], y [N,O,OH,OW].
     ///
     /// `recording`: gradients are being recorded, so a backward pass may follow. Such a forward
-    /// uses Winograd F(2x2, 3x3) only:
-    /// its outputs decide the ReLU masks of the backward pass, and F(4x4, 3x3)'s larger rounding
-    /// (1e-6 -> 1e-5 relative) flips the masks of values within that distance of zero, which
-    /// changes a gradient by a whole element (seen in the PyTorch parity tests). The backward
-    /// passes are linear in dL/dy, so there F(4x4, 3x3) only adds its relative rounding.
+    /// uses Winograd F(2x2, 3x3) only: its outputs decide the ReLU masks of the backward pass,
+    /// and F(4x4, 3x3)'s larger rounding (1e-6 -> 1e-5 relative) flips the masks of values within
+    /// that distance of zero, which changes a gradient by a whole element (seen in the PyTorch
+    /// parity tests). The backward passes are linear in dL/dy, so there F(4x4, 3x3) only adds its
+    /// relative rounding.
     static func convForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, map: OutputMap,
                             _ y: UnsafeMutablePointer<Float>, _ g: ConvGeometry, recording: Bool = false) {
         if useWinograd && winogradApplies(g) {
