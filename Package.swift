@@ -58,7 +58,7 @@ let package = Package(
         .executableTarget(name: "ChartsGallery", dependencies: ["Charts", "Core"],
                           path: "Tools/ChartsGallery"),
 
-        .testTarget(name: "CoreTests", dependencies: ["Core"],
+        .testTarget(name: "CoreTests", dependencies: ["Core", "LessonKit"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts", "CLibPNG"]),
     ] + lessons.map { name in

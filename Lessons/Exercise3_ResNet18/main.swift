@@ -16,7 +16,7 @@ struct Exercise3: ParsableCommand {
         commandName: "Exercise3_ResNet18",
         abstract: "ResNet-18: the architecture, the shape of the data through it, and training it on MNIST.",
         discussion: """
-        Saves <output>/checkpoints/resnet18.safetensors and resnet18.history.json, which Exercises 4 and 5 reuse with the same settings; a saved run with exactly these settings is reused here too.
+        Saves <output>/checkpoints/resnet18.safetensors and resnet18.history.json (resnet18-fashion-mnist.* with --dataset fashion-mnist, *-quick.* with --quick), which Exercises 4 and 5 reuse with the same settings; a saved run with exactly these settings is reused here too.
 
         Examples:
           swift run Exercise3_ResNet18 --quick

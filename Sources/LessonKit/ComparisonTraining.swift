@@ -77,6 +77,18 @@ public struct ComparisonTrainer {
 }
 
 extension ComparisonTrainer {
+    /// The saved history of `name` trained on `dataset` with every other setting of this run (base
+    /// seed), if there is one: e.g. the MNIST run beside a Fashion-MNIST one.
+    public func savedHistory(name: String, epochs: Int, on dataset: DatasetKind) -> TrainingHistory? {
+        let run = TrainingRun(name: name, displayName: name, seed: baseSeed, epochs: epochs, data: data, output: output)
+        var expected = run.settings
+        expected["dataset"] = dataset.rawValue
+        let stem = TrainingRun.fileStem(name: name, dataset: dataset, quick: data.quick)
+        let path = output.appendingPathComponent("checkpoints/\(stem).history.json").path
+        guard let history = try? TrainingHistory.load(from: path), history.settings == expected else { return nil }
+        return history
+    }
+
     /// Whether a saved run of `name` with exactly this lesson's settings (base seed) exists.
     public func hasSaved(name: String, epochs: Int) -> Bool {
         let run = TrainingRun(name: name, displayName: name, seed: baseSeed, epochs: epochs, data: data, output: output)

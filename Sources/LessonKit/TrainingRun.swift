@@ -5,7 +5,8 @@ import Core
 /// Trains one of the lesson's networks with Adam and the lesson's loop, narrating as it goes, and
 /// saves its weights and history under `<output>/checkpoints/` so that later lessons can reuse them.
 public struct TrainingRun {
-    /// Checkpoint name, e.g. "resnet18" (files `resnet18.safetensors`, `resnet18.history.json`).
+    /// Checkpoint name, e.g. "resnet18" (files `resnet18.safetensors`, `resnet18.history.json`;
+    /// see `fileStem` for other datasets and the quick preset).
     public let name: String
     /// Name printed in narration, e.g. "ResNet-18".
     public let displayName: String
@@ -22,10 +23,19 @@ public struct TrainingRun {
     /// Called after every training step (see `Trainer.onBatch`): lessons that watch the loss live set it.
     public var onBatch: ((BatchReport) -> Void)?
 
-    public var checkpointPath: String { output.appendingPathComponent("checkpoints/\(name).safetensors").path }
-    public var historyPath: String { output.appendingPathComponent("checkpoints/\(name).history.json").path }
+    /// The files' name: the checkpoint name, plus the dataset when it is not MNIST and "quick" for
+    /// the quick preset ("resnet18", "resnet18-fashion-mnist", "resnet18-quick"). Why: runs with
+    /// other settings are retrained and replace a saved run of the same name, so a quick try or a
+    /// Fashion-MNIST run would otherwise overwrite the hour-long MNIST run later lessons reuse.
+    public static func fileStem(name: String, dataset: DatasetKind, quick: Bool) -> String {
+        name + (dataset == .mnist ? "" : "-" + dataset.displayName.lowercased()) + (quick ? "-quick" : "")
+    }
+
+    public var fileStem: String { TrainingRun.fileStem(name: name, dataset: data.kind, quick: data.quick) }
+    public var checkpointPath: String { output.appendingPathComponent("checkpoints/\(fileStem).safetensors").path }
+    public var historyPath: String { output.appendingPathComponent("checkpoints/\(fileStem).history.json").path }
     /// Where an interrupted run saves everything needed to continue (`--resume`); removed when the run completes.
-    public var resumePath: String { output.appendingPathComponent("checkpoints/\(name).resume.safetensors").path }
+    public var resumePath: String { output.appendingPathComponent("checkpoints/\(fileStem).resume.safetensors").path }
 
     /// The settings that decide whether a saved run can stand in for this one.
     public var settings: [String: String] {
