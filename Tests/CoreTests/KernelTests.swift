@@ -68,6 +68,70 @@ import Testing
         }
     }
 
+    /// The stride-2 Winograd (25 products per 2x2 outputs, every coefficient ±1) is a
+    /// re-association of the direct sums, like F(2x2, 3x3): bound 1e-5. It takes outputs with
+    /// even sides and rows of a multiple of 8 (four 2x2 tiles at a time). Shapes cover odd input
+    /// sides (7 and 31 give outputs of 4 and 16), several images per group and one image,
+    /// one input channel, bias and no bias, and the lesson's stride-2 layers in small.
+    @Test(arguments: [
+        (2, 3, 5, 32, 32, true), (3, 4, 6, 7, 31, false), (2, 16, 32, 16, 16, false), (1, 1, 8, 4, 16, true),
+        (2, 6, 5, 12, 48, false), (5, 8, 3, 16, 16, true), (1, 3, 2, 36, 16, true),
+    ])
+    func strideTwoWinogradMatchesDirect(_ shape: (Int, Int, Int, Int, Int, Bool)) {
+        let (n, c, o, h, w, hasBias) = shape
+        let generator = Generator(seed: UInt64(7 + n * 1000 + c * 100 + o * 10 + h + w))
+        let x = Tensor.randn([n, c, h, w], requiresGrad: true, generator: generator)
+        let weight = Tensor.randn([o, c, 3, 3], requiresGrad: true, generator: generator)
+        let bias = hasBias ? Tensor.randn([o], requiresGrad: true, generator: generator) : nil
+        let geometry = ConvGeometry(batch: n, inChannels: c, height: h, width: w, outChannels: o,
+                                    kernelH: 3, kernelW: 3, stride: 2, padding: 1)
+        let gy = Tensor.randn([n, o, geometry.outHeight, geometry.outWidth], generator: generator)
+
+        func run(_ winograd: Bool) -> (y: Tensor, gx: Tensor, gw: Tensor, gb: Tensor?) {
+            withWinograd(winograd) {
+                x.grad = nil; weight.grad = nil; bias?.grad = nil
+                let y = conv2d(x, weight: weight, bias: bias, stride: 2, padding: 1)
+                y.backward(gy)
+                return (y, x.grad!.clone(), weight.grad!.clone(), bias?.grad?.clone())
+            }
+        }
+        #expect(withWinograd(true) { Kernels.strideTwoWinogradApplies(geometry) }, "\(shape)")
+        #expect(!withWinograd(false) { Kernels.strideTwoWinogradApplies(geometry) })
+        let (direct, fast) = (run(false), run(true))
+        #expect(relative(fast.y, direct.y) <= 1e-5, "forward \(shape): \(relative(fast.y, direct.y))")
+        #expect(relative(fast.gx, direct.gx) <= 1e-5, "input gradient \(shape): \(relative(fast.gx, direct.gx))")
+        #expect(relative(fast.gw, direct.gw) <= 1e-5, "weight gradient \(shape): \(relative(fast.gw, direct.gw))")
+        if let fastBias = fast.gb, let directBias = direct.gb { #expect(fastBias.scalars == directBias.scalars) }
+        // Only one of the two gradients (a frozen input or frozen weights) takes the same path.
+        withWinograd(true) {
+            x.grad = nil; weight.grad = nil
+            weight.requiresGrad = false
+            conv2d(x, weight: weight, bias: nil, stride: 2, padding: 1).backward(gy)
+            #expect(relative(x.grad!, direct.gx) <= 1e-5, "input gradient alone \(shape)")
+            weight.requiresGrad = true
+            x.requiresGrad = false
+            x.grad = nil
+            conv2d(x, weight: weight, bias: nil, stride: 2, padding: 1).backward(gy)
+            #expect(relative(weight.grad!, direct.gw) <= 1e-5, "weight gradient alone \(shape)")
+            x.requiresGrad = true
+        }
+    }
+
+    /// The stride-2 Winograd leaves to im2col what it does not take: outputs with an odd side or
+    /// rows that are not a multiple of 8 (256->512 at 8x8 gives a 4x4 output), other paddings
+    /// and kernels.
+    @Test func strideTwoWinogradScope() {
+        func applies(_ h: Int, _ w: Int, kernel: Int = 3, padding: Int = 1) -> Bool {
+            Kernels.strideTwoWinogradApplies(ConvGeometry(batch: 2, inChannels: 4, height: h, width: w, outChannels: 4,
+                                                          kernelH: kernel, kernelW: kernel, stride: 2, padding: padding))
+        }
+        withWinograd(true) {
+            #expect(applies(32, 32) && applies(16, 16) && applies(7, 31) && applies(4, 16))
+            #expect(!applies(8, 8) && !applies(15, 17) && !applies(5, 16) && !applies(2, 2))
+            #expect(!applies(32, 32, kernel: 1, padding: 0) && !applies(32, 32, padding: 0))
+        }
+    }
+
     /// conv -> BatchNorm (evaluation) -> ReLU fused into the convolution's output gives exactly
     /// the numbers of the three separate layers, on the Winograd and the im2col paths.
     @Test(arguments: [(3, 1, true, true), (3, 2, false, true), (1, 2, false, false), (3, 1, true, false)])

@@ -65,16 +65,33 @@ struct Benchmark: ParsableCommand {
     @Flag(help: "Only Winograd F(2x2, 3x3) tiles, no F(4x4, 3x3) (to measure what the larger tile gains).")
     var smallWinogradTiles = false
 
+    @Flag(help: "Stride-2 3x3 convolutions through im2col + GEMM instead of their Winograd (to measure what it gains).")
+    var im2colStrideTwo = false
+
+    @Option(help: ArgumentHelp("Time one 3x3 convolution layer instead of a network: in,out,size,stride (e.g. 64,128,32,2).",
+                               valueName: "C,O,H,S"))
+    var conv: String?
+
     func validate() throws {
         guard batchSize >= 2 else { throw ValidationError("--batch-size must be at least 2 (BatchNorm needs 2 images), got \(batchSize)") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
         guard warmup >= 0 else { throw ValidationError("--warmup must be 0 or more, got \(warmup)") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let conv, ConvLayerSpec(conv) == nil {
+            throw ValidationError("--conv wants four positive whole numbers in,out,size,stride (e.g. 64,128,32,2), got '\(conv)'")
+        }
     }
 
     func run() throws {
         Threads.set(threads)
         Kernels.useLargeWinogradTiles = !smallWinogradTiles
+        Kernels.useStrideTwoWinograd = !im2colStrideTwo
+        if let conv, let spec = ConvLayerSpec(conv) {
+            let ms = timeConvLayer(spec, batch: batchSize, steps: steps, warmup: warmup, seed: seed)
+            print("\(spec.description), batch \(batchSize), \(threads) thread(s), median CPU ms: "
+                  + "forward \(format(ms.forward, 1)), backward \(format(ms.backward, 1)), eval forward \(format(ms.evalForward, 1))")
+            return
+        }
         if !json {
             print("model       mode   threads  batch  median step (s)   img/s    peak RSS (MB)")
         }

@@ -10,7 +10,8 @@ import Foundation
 /// take faster ones when `Kernels.useWinograd` is on: Winograd F(2x2, 3x3) or, on the large
 /// planes, F(4x4, 3x3) for the forward pass and the input gradient (`Winograd.swift`,
 /// `WinogradF4.swift`), and the same tiles turned round for the weight gradient
-/// (`WinogradWeightGradient.swift`). Scratch buffers come from `Workspace`.
+/// (`WinogradWeightGradient.swift`); 3x3 / stride 2 / padding 1 layers take a parity-split
+/// Winograd with 25 products per 2x2 outputs (`WinogradStride2.swift`). Scratch buffers come from `Workspace`.
 struct ConvGeometry {
     let batch: Int, inChannels: Int, height: Int, width: Int
     let outChannels: Int, kernelH: Int, kernelW: Int, stride: Int, padding: Int
@@ -150,6 +151,10 @@ extension Kernels {
             winogradForward(x, w, map: map, y, g, tile: recording ? .f2 : winogradTile(g))
             return
         }
+        if strideTwoWinogradApplies(g) {
+            strideTwoForward(x, w, map: map, y, g)
+            return
+        }
         let (P, K, O) = (g.positions, g.patchSize, g.outChannels)
         let (workers, split) = imageWorkers(g)
         forEachImageBlock(g, workers: workers) { _, first, count in
@@ -183,6 +188,10 @@ extension Kernels {
         if useWinograd && winogradApplies(g) {
             if let target = gx { winogradInputGradient(gy, w, target, g) }
             if let target = gw { winogradWeightGradient(x, gy, target, g) }
+            (gx, gw) = (nil, nil)
+        }
+        if strideTwoWinogradApplies(g) {
+            strideTwoBackward(x, w, gy, gx: gx, gw: gw, g)
             (gx, gw) = (nil, nil)
         }
         if gx != nil || gw != nil { im2colBackward(x, w, gy, gx: gx, gw: gw, g) }
