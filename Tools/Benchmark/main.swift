@@ -87,9 +87,11 @@ struct Benchmark: ParsableCommand {
         Kernels.useLargeWinogradTiles = !smallWinogradTiles
         Kernels.useStrideTwoWinograd = !im2colStrideTwo
         if let conv, let spec = ConvLayerSpec(conv) {
-            let ms = timeConvLayer(spec, batch: batchSize, steps: steps, warmup: warmup, seed: seed)
-            print("\(spec.description), batch \(batchSize), \(threads) thread(s), median CPU ms: "
-                  + "forward \(format(ms.forward, 1)), backward \(format(ms.backward, 1)), eval forward \(format(ms.evalForward, 1))")
+            let (wall, cpu) = timeConvLayer(spec, batch: batchSize, steps: steps, warmup: warmup, seed: seed)
+            func line(_ t: LayerTimes) -> String {
+                "forward \(format(t.forward, 1)), backward \(format(t.backward, 1)), eval forward \(format(t.evalForward, 1))"
+            }
+            print("\(spec.description), batch \(batchSize), \(threads) thread(s), median ms: wall \(line(wall)); CPU \(line(cpu))")
             return
         }
         if !json {

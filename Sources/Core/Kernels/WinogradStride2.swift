@@ -1,3 +1,5 @@
+import Foundation
+
 /// Winograd for the 3x3, stride 2, padding 1 convolutions that halve the resolution at the start
 /// of a stage (three of PlainNet's nine 3x3 layers, three of ResNet-18's seventeen).
 ///
@@ -62,22 +64,22 @@ extension Kernels {
         let maxTiles = group * tiling.tilesPerImage
         Workspace.with(positions * O * C) { u in
             strideTwoFilters(w, outChannels: O, inChannels: C, u, planeStride: O * C)
-            Workspace.with(positions * winogradPlaneStride(C * maxTiles), positions * winogradPlaneStride(O * maxTiles)) { v, m in
-                for first in stride(from: 0, to: g.batch, by: group) {
-                    let count = Swift.min(group, g.batch - first)
-                    let T = count * tiling.tilesPerImage
-                    let (vStride, mStride) = (winogradPlaneStride(C * T), winogradPlaneStride(O * T))
-                    // v[ξ][c][t] = (Bᵀ d B)[ξ].
-                    strideTwoInputTransform(x + first * g.inputImageSize, images: count, channels: C, tiling,
-                                            v, planeStride: vStride)
-                    // m[ξ] (O x T) = u[ξ] (O x C) · v[ξ] (C x T).
-                    independentProducts(positions) { xi in
-                        gemm(parallel: false, m: O, n: T, k: C, a: u + xi * O * C, lda: C, b: v + xi * vStride, ldb: T,
-                             c: m + xi * mStride, ldc: T)
-                    }
-                    // y = Aᵀ m A through the output map, one output channel per task.
-                    parallelFor(O, costPerItem: T * positions) { channels in
-                        for o in channels {
+            forEachWorkerShare(of: g.batch) { _, images in
+                Workspace.with(positions * winogradPlaneStride(C * maxTiles), positions * winogradPlaneStride(O * maxTiles)) { v, m in
+                    for first in stride(from: images.lowerBound, to: images.upperBound, by: group) {
+                        let count = Swift.min(group, images.upperBound - first)
+                        let T = count * tiling.tilesPerImage
+                        let (vStride, mStride) = (winogradPlaneStride(C * T), winogradPlaneStride(O * T))
+                        // v[ξ][c][t] = (Bᵀ d B)[ξ].
+                        strideTwoInputTransform(x + first * g.inputImageSize, images: count, channels: C, tiling,
+                                                v, planeStride: vStride)
+                        // m[ξ] (O x T) = u[ξ] (O x C) · v[ξ] (C x T).
+                        for xi in 0..<positions {
+                            gemm(parallel: false, m: O, n: T, k: C, a: u + xi * O * C, lda: C, b: v + xi * vStride, ldb: T,
+                                 c: m + xi * mStride, ldc: T)
+                        }
+                        // y = Aᵀ m A through the output map.
+                        for o in 0..<O {
                             strideTwoOutputTiles(m + o * T, planeStride: mStride, tiles: T, tiling, map.channel(o),
                                                  y + (first * O + o) * g.positions, imageStride: O * g.positions)
                         }
@@ -88,7 +90,8 @@ extension Kernels {
     }
 
     /// Backward: gx = dL/dx and gw += dL/dw (each optional) for a layer `strideTwoWinogradApplies`
-    /// accepts.
+    /// accepts. Each worker sums the weight gradient of its images into its own buffer; the
+    /// buffers are added in worker order at the end, so the result is the same on every run.
     static func strideTwoBackward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ gy: UnsafePointer<Float>,
                                   gx: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>?, _ g: ConvGeometry) {
         guard gx != nil || gw != nil else { return }
@@ -96,52 +99,70 @@ extension Kernels {
         let (C, O, positions) = (g.inChannels, g.outChannels, strideTwoPositions)
         let group = tiling.imagesPerGroup(channels: Swift.max(C, O), batch: g.batch)
         let maxTiles = group * tiling.tilesPerImage
-        // Filter planes (u: the forward's filters, for the input gradient; du: the weight
-        // gradient's sums) a cache line apart, so their streams do not share cache sets.
+        // Filter planes (u: the forward's filters, for the input gradient; du: each worker's
+        // weight-gradient sums) a cache line apart, so their streams do not share cache sets.
         let uStride = winogradPlaneStride(O * C)
-        Workspace.with(gx == nil ? 1 : positions * uStride, gw == nil ? 1 : positions * uStride) { u, du in
+        let workers = workerCount(for: g.batch)
+        Workspace.with(gx == nil ? 1 : positions * uStride, gw == nil ? 1 : workers * positions * uStride) { u, sums in
             if gx != nil { strideTwoFilters(w, outChannels: O, inChannels: C, u, planeStride: uStride) }
-            Workspace.with(positions * winogradPlaneStride(C * maxTiles), positions * winogradPlaneStride(O * maxTiles)) { v, z in
-                for first in stride(from: 0, to: g.batch, by: group) {
-                    let count = Swift.min(group, g.batch - first)
-                    let T = count * tiling.tilesPerImage
-                    let (vStride, zStride) = (winogradPlaneStride(C * T), winogradPlaneStride(O * T))
-                    // z[ξ][o][t] = (A dy Aᵀ)[ξ], one output channel per task.
-                    parallelFor(O, costPerItem: T * positions) { channels in
-                        for o in channels {
+            forEachWorkerShare(of: g.batch) { worker, images in
+                let du = sums + worker * positions * uStride
+                Workspace.with(positions * winogradPlaneStride(C * maxTiles), positions * winogradPlaneStride(O * maxTiles)) { v, z in
+                    for first in stride(from: images.lowerBound, to: images.upperBound, by: group) {
+                        let count = Swift.min(group, images.upperBound - first)
+                        let T = count * tiling.tilesPerImage
+                        let (vStride, zStride) = (winogradPlaneStride(C * T), winogradPlaneStride(O * T))
+                        // z[ξ][o][t] = (A dy Aᵀ)[ξ].
+                        for o in 0..<O {
                             strideTwoGradientTiles(gy + (first * O + o) * g.positions, imageStride: O * g.positions,
                                                    tiles: T, tiling, z + o * T, planeStride: zStride)
                         }
-                    }
-                    if gw != nil {
-                        // du[ξ] (O x C) (+)= z[ξ] (O x T) · v[ξ]ᵀ, v = Bᵀ d B of the input.
-                        strideTwoInputTransform(x + first * g.inputImageSize, images: count, channels: C, tiling,
-                                                v, planeStride: vStride)
-                        independentProducts(positions) { xi in
-                            gemm(parallel: false, transposeB: true, m: O, n: C, k: T, a: z + xi * zStride, lda: T,
-                                 b: v + xi * vStride, ldb: T, beta: first == 0 ? 0 : 1, c: du + xi * uStride, ldc: C)
+                        if gw != nil {
+                            // du[ξ] (O x C) (+)= z[ξ] (O x T) · v[ξ]ᵀ, v = Bᵀ d B of the input.
+                            strideTwoInputTransform(x + first * g.inputImageSize, images: count, channels: C, tiling,
+                                                    v, planeStride: vStride)
+                            for xi in 0..<positions {
+                                gemm(parallel: false, transposeB: true, m: O, n: C, k: T, a: z + xi * zStride, lda: T,
+                                     b: v + xi * vStride, ldb: T, beta: first == images.lowerBound ? 0 : 1,
+                                     c: du + xi * uStride, ldc: C)
+                            }
                         }
-                    }
-                    if let gx {
-                        // v[ξ] (C x T) = u[ξ]ᵀ (C x O) · z[ξ] (O x T), then dL/dx = B v Bᵀ, overlap-added.
-                        independentProducts(positions) { xi in
-                            gemm(parallel: false, transposeA: true, m: C, n: T, k: O, a: u + xi * uStride, lda: C,
-                                 b: z + xi * zStride, ldb: T, c: v + xi * vStride, ldc: T)
-                        }
-                        strideTwoInputAdjoint(v, planeStride: vStride, images: count, channels: C, tiling,
-                                              gx + first * g.inputImageSize)
-                    }
-                }
-                // gw[o][c] += Gᵀ du[·][o][c] G, one output channel per task.
-                if let gw {
-                    parallelFor(O, costPerItem: C * positions) { channels in
-                        for o in channels {
-                            strideTwoFilterGradients(du + o * C, planeStride: uStride, count: C, gw + o * C * 9)
+                        if let gx {
+                            // v[ξ] (C x T) = u[ξ]ᵀ (C x O) · z[ξ] (O x T), then dL/dx = B v Bᵀ, overlap-added.
+                            for xi in 0..<positions {
+                                gemm(parallel: false, transposeA: true, m: C, n: T, k: O, a: u + xi * uStride, lda: C,
+                                     b: z + xi * zStride, ldb: T, c: v + xi * vStride, ldc: T)
+                            }
+                            strideTwoInputAdjoint(v, planeStride: vStride, images: count, channels: C, tiling,
+                                                  gx + first * g.inputImageSize)
                         }
                     }
                 }
             }
+            // gw[o][c] += Gᵀ (Σ_workers du)[·][o][c] G.
+            guard let gw else { return }
+            for worker in 1..<workers {
+                addInPlace(sums, sums + worker * positions * uStride, count: positions * uStride)
+            }
+            parallelFor(O, costPerItem: C * positions) { channels in
+                for o in channels {
+                    strideTwoFilterGradients(sums + o * C, planeStride: uStride, count: C, gw + o * C * 9)
+                }
+            }
         }
+    }
+
+    /// How many workers share a batch: one per core, but no more than there are images.
+    static func workerCount(for batch: Int) -> Int { Swift.max(1, Swift.min(Threads.count, batch)) }
+
+    /// Splits a batch into one contiguous share of images per worker and runs `body(worker,
+    /// images)` for each on its own core. Each worker runs the whole layer on its images (its
+    /// transforms, its 25 products): the cores never wait for each other inside the layer, where
+    /// the small groups of `StrideTwoTiling.imagesPerGroup` would make them meet hundreds of times.
+    static func forEachWorkerShare(of batch: Int, _ body: (_ worker: Int, _ images: Range<Int>) -> Void) {
+        let workers = workerCount(for: batch)
+        func share(_ worker: Int) -> Range<Int> { (batch * worker / workers)..<(batch * (worker + 1) / workers) }
+        if workers == 1 { body(0, share(0)) } else { DispatchQueue.concurrentPerform(iterations: workers) { body($0, share($0)) } }
     }
 }
 

@@ -118,16 +118,15 @@ extension Kernels {
         }
     }
 
-    /// v[ξ][c][t] = (Bᵀ d B)[ξ] for every tile of `images` consecutive images x [images, C, H, W],
-    /// one channel per task.
+    /// v[ξ][c][t] = (Bᵀ d B)[ξ] for every tile of `images` consecutive images x [images, C, H, W]
+    /// (on the calling thread: it runs inside a worker's share of the batch).
     static func strideTwoInputTransform(_ x: UnsafePointer<Float>, images count: Int, channels C: Int,
                                         _ tiling: StrideTwoTiling,
                                         _ v: UnsafeMutablePointer<Float>, planeStride: Int) {
         let (H, W, paddedW) = (tiling.height, tiling.width, tiling.paddedW)
         let T = count * tiling.tilesPerImage
-        parallelFor(C, costPerItem: count * H * W * 8) { channels in
-            withZeroedPlane(tiling.paddedH * paddedW) { padded in
-                for c in channels {
+        withZeroedPlane(tiling.paddedH * paddedW) { padded in
+                for c in 0..<C {
                     for i in 0..<count {
                         let plane = x + (i * C + c) * H * W
                         for row in 0..<H { copyFloats(plane + row * W, to: padded + (row + 1) * paddedW + 1, count: W) }
@@ -152,7 +151,6 @@ extension Kernels {
                         }
                     }
                 }
-            }
         }
     }
 
@@ -207,15 +205,14 @@ extension Kernels {
 
     /// dL/dx = B v Bᵀ for every tile, each 5x5 patch added into its image's zero-bordered plane
     /// (neighbours overlap by a row and a column, always added in the same order), then cropped
-    /// into gx [images, C, H, W]; one input channel per task.
+    /// into gx [images, C, H, W] (on the calling thread, inside a worker's share of the batch).
     static func strideTwoInputAdjoint(_ v: UnsafePointer<Float>, planeStride: Int, images count: Int, channels C: Int,
                                       _ tiling: StrideTwoTiling, _ gx: UnsafeMutablePointer<Float>) {
         let (H, W, paddedW) = (tiling.height, tiling.width, tiling.paddedW)
         let (T, paddedPlane) = (count * tiling.tilesPerImage, tiling.paddedH * paddedW)
-        parallelFor(C, costPerItem: count * H * W * 8) { channels in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: count * paddedPlane) { buffer in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: count * paddedPlane) { buffer in
                 let padded = buffer.baseAddress!
-                for c in channels {
+                for c in 0..<C {
                     padded.update(repeating: 0, count: count * paddedPlane)
                     for t in stride(from: 0, to: T, by: 4) {
                         let patch = QuintetTile(loading: v + c * T + t, planeStride: planeStride).bothAxes { $0.inputAdjoint }
@@ -236,7 +233,6 @@ extension Kernels {
                         for row in 0..<H { copyFloats(plane + row * paddedW, to: image + row * W, count: W) }
                     }
                 }
-            }
         }
     }
 
