@@ -38,30 +38,28 @@ func timeConvLayer(_ spec: ConvLayerSpec, batch: Int, steps: Int, warmup: Int, s
     let outSize = (spec.size + 2 - 3) / spec.stride + 1
     let gradient = Tensor.randn([batch, spec.outChannels, outSize, outSize], generator: generator)
 
-    /// Runs `body` and returns its (wall, CPU) milliseconds.
-    func timed(_ body: () -> Void) -> (Double, Double) {
+    /// Runs `body` and returns its wall-clock and CPU milliseconds.
+    func timed(_ body: () -> Void) -> (wall: Double, cpu: Double) {
         let (wallStart, cpuStart) = (DispatchTime.now().uptimeNanoseconds, processCPUSeconds())
         body()
         return (Double(DispatchTime.now().uptimeNanoseconds - wallStart) / 1e6, (processCPUSeconds() - cpuStart) * 1000)
     }
-    var samples: [(wall: (Double, Double, Double), cpu: (Double, Double, Double))] = []
+    // Per pass (forward, backward, eval forward): the timed steps' wall and CPU milliseconds.
+    var wall: [[Double]] = [[], [], []], cpu: [[Double]] = [[], [], []]
     for step in 0..<(warmup + steps) {
         var output: Tensor?
-        let forward = timed { output = layer(input) }
-        let backward = timed { output!.backward(gradient) }
-        let evalForward = timed { noGrad { _ = layer(input) } }
+        let passes = [timed { output = layer(input) }, timed { output!.backward(gradient) }, timed { noGrad { _ = layer(input) } }]
         input.grad = nil
         layer.weight.grad = nil
-        if step >= warmup {
-            samples.append(((forward.0, backward.0, evalForward.0), (forward.1, backward.1, evalForward.1)))
+        guard step >= warmup else { continue }
+        for (pass, time) in passes.enumerated() {
+            wall[pass].append(time.wall)
+            cpu[pass].append(time.cpu)
         }
     }
-    func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-    func medians(_ pick: ((Double, Double, Double)) -> Double, _ side: KeyPath<(wall: (Double, Double, Double), cpu: (Double, Double, Double)), (Double, Double, Double)>) -> Double {
-        median(samples.map { pick($0[keyPath: side]) })
+    func medians(_ samples: [[Double]]) -> LayerTimes {
+        let m = samples.map { $0.sorted()[$0.count / 2] }
+        return LayerTimes(forward: m[0], backward: m[1], evalForward: m[2])
     }
-    func times(_ side: KeyPath<(wall: (Double, Double, Double), cpu: (Double, Double, Double)), (Double, Double, Double)>) -> LayerTimes {
-        LayerTimes(forward: medians({ $0.0 }, side), backward: medians({ $0.1 }, side), evalForward: medians({ $0.2 }, side))
-    }
-    return (times(\.wall), times(\.cpu))
+    return (medians(wall), medians(cpu))
 }
