@@ -76,6 +76,8 @@ import Testing
     @Test(arguments: [
         (2, 3, 5, 32, 32, true), (3, 4, 6, 7, 31, false), (2, 16, 32, 16, 16, false), (1, 1, 8, 4, 16, true),
         (2, 6, 5, 12, 48, false), (5, 8, 3, 16, 16, true), (1, 3, 2, 36, 16, true),
+        // Several image groups per core (two images per group; shares of 2 and 3 images).
+        (5, 64, 64, 32, 32, false),
     ])
     func strideTwoWinogradMatchesDirect(_ shape: (Int, Int, Int, Int, Int, Bool)) {
         let (n, c, o, h, w, hasBias) = shape
@@ -97,7 +99,19 @@ import Testing
         }
         #expect(withWinograd(true) { Kernels.strideTwoWinogradApplies(geometry) }, "\(shape)")
         #expect(!withWinograd(false) { Kernels.strideTwoWinogradApplies(geometry) })
-        let (direct, fast) = (run(false), run(true))
+        let direct = run(false)
+        // One core, and more cores than this machine may have (the batch split differs).
+        for threads in [1, 3] {
+            let saved = Threads.count
+            Threads.set(threads)
+            defer { Threads.set(saved) }
+            let fast = run(true)
+            #expect(relative(fast.y, direct.y) <= 1e-5, "forward \(shape), \(threads) threads")
+            #expect(relative(fast.gx, direct.gx) <= 1e-5, "input gradient \(shape), \(threads) threads")
+            #expect(relative(fast.gw, direct.gw) <= 1e-5, "weight gradient \(shape), \(threads) threads")
+        }
+        let fast = run(true)
+        #expect(run(true).gw.scalars == fast.gw.scalars, "weight gradient not reproducible \(shape)")
         #expect(relative(fast.y, direct.y) <= 1e-5, "forward \(shape): \(relative(fast.y, direct.y))")
         #expect(relative(fast.gx, direct.gx) <= 1e-5, "input gradient \(shape): \(relative(fast.gx, direct.gx))")
         #expect(relative(fast.gw, direct.gw) <= 1e-5, "weight gradient \(shape): \(relative(fast.gw, direct.gw))")
@@ -132,15 +146,30 @@ import Testing
         }
     }
 
+    /// An empty batch adds nothing to the weight gradient on either Winograd path (their sums
+    /// over image groups are never started then, and must not be added).
+    @Test(arguments: [1, 2])
+    func emptyBatchKeepsWeightGradient(_ stride: Int) {
+        let x = Tensor.zeros([0, 4, 16, 16])
+        let weight = Tensor.randn([4, 4, 3, 3], requiresGrad: true, generator: Generator(seed: 1))
+        weight.grad = Tensor.ones([4, 4, 3, 3])
+        withWinograd(true) {
+            conv2d(x, weight: weight, bias: nil, stride: stride, padding: 1).backward(Tensor.zeros([0, 4, 16 / stride, 16 / stride]))
+        }
+        #expect(weight.grad!.scalars == [Float](repeating: 1, count: 144), "stride \(stride)")
+    }
+
     /// conv -> BatchNorm (evaluation) -> ReLU fused into the convolution's output gives exactly
     /// the numbers of the three separate layers, on the Winograd and the im2col paths.
-    @Test(arguments: [(3, 1, true, true), (3, 2, false, true), (1, 2, false, false), (3, 1, true, false)])
-    func fusedConvolutionMatchesLayers(_ setting: (Int, Int, Bool, Bool)) {
-        let (kernel, stride, bias, relu) = setting
+    /// (16x16 with stride 2 takes the stride-2 Winograd; 10x12 with stride 2 takes im2col.)
+    @Test(arguments: [(3, 1, true, true, 10, 12), (3, 2, false, true, 10, 12), (1, 2, false, false, 10, 12),
+                      (3, 1, true, false, 10, 12), (3, 2, true, true, 16, 16), (3, 2, false, false, 16, 16)])
+    func fusedConvolutionMatchesLayers(_ setting: (Int, Int, Bool, Bool, Int, Int)) {
+        let (kernel, stride, bias, relu, height, width) = setting
         Random.manualSeed(UInt64(kernel * 10 + stride))
         let conv = Conv2d(6, 8, kernelSize: kernel, stride: stride, padding: kernel / 2, bias: bias)
         let norm = BatchNorm2d(8)
-        let x = Tensor.randn([3, 6, 10, 12], generator: Generator(seed: 5))
+        let x = Tensor.randn([3, 6, height, width], generator: Generator(seed: 5))
         _ = norm(conv(x))   // one training-mode pass so the running statistics are not trivial
         norm.eval()
         let fused = noGrad { conv(x, then: norm, relu: relu) }

@@ -50,3 +50,23 @@ func parallelFor(_ n: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
     }
 }
 
+
+extension Kernels {
+    /// How many workers share a batch: one per core, but no more than there are images.
+    static func workerCount(for batch: Int) -> Int { Swift.max(1, Swift.min(Threads.count, batch)) }
+
+    /// Splits a batch into one contiguous share of images per worker and runs `body(worker,
+    /// images)` for each on its own core (all kernels inside run on that core alone).
+    ///
+    /// Why: the Winograd paths work through a batch in groups small enough to stay in a core's
+    /// L2 cache (one or a few images). Splitting each group's steps across the cores made them
+    /// meet several times per group, hundreds of times per layer; a core that owns its images
+    /// runs the whole layer on them without waiting for the other.
+    /// `workers` is `workerCount(for: batch)`, read once by a caller that sizes buffers by it.
+    static func forEachWorkerShare(of batch: Int, workers: Int? = nil,
+                                   _ body: (_ worker: Int, _ images: Range<Int>) -> Void) {
+        let workers = workers ?? workerCount(for: batch)
+        func share(_ worker: Int) -> Range<Int> { (batch * worker / workers)..<(batch * (worker + 1) / workers) }
+        if workers == 1 { body(0, share(0)) } else { DispatchQueue.concurrentPerform(iterations: workers) { body($0, share($0)) } }
+    }
+}

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Winograd for the 3x3, stride 2, padding 1 convolutions that halve the resolution at the start
 /// of a stage (three of PlainNet's nine 3x3 layers, three of ResNet-18's seventeen).
 ///
@@ -94,7 +92,8 @@ extension Kernels {
     /// buffers are added in worker order at the end, so the result is the same on every run.
     static func strideTwoBackward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ gy: UnsafePointer<Float>,
                                   gx: UnsafeMutablePointer<Float>?, gw: UnsafeMutablePointer<Float>?, _ g: ConvGeometry) {
-        guard gx != nil || gw != nil else { return }
+        // (An empty batch leaves gw as it is: there are no sums to add.)
+        guard (gx != nil || gw != nil) && g.batch > 0 else { return }
         let tiling = StrideTwoTiling(g)
         let (C, O, positions) = (g.inChannels, g.outChannels, strideTwoPositions)
         let group = tiling.imagesPerGroup(channels: Swift.max(C, O), batch: g.batch)
@@ -105,7 +104,7 @@ extension Kernels {
         let workers = workerCount(for: g.batch)
         Workspace.with(gx == nil ? 1 : positions * uStride, gw == nil ? 1 : workers * positions * uStride) { u, sums in
             if gx != nil { strideTwoFilters(w, outChannels: O, inChannels: C, u, planeStride: uStride) }
-            forEachWorkerShare(of: g.batch) { worker, images in
+            forEachWorkerShare(of: g.batch, workers: workers) { worker, images in
                 let du = sums + worker * positions * uStride
                 Workspace.with(positions * winogradPlaneStride(C * maxTiles), positions * winogradPlaneStride(O * maxTiles)) { v, z in
                     for first in stride(from: images.lowerBound, to: images.upperBound, by: group) {
@@ -150,19 +149,6 @@ extension Kernels {
                 }
             }
         }
-    }
-
-    /// How many workers share a batch: one per core, but no more than there are images.
-    static func workerCount(for batch: Int) -> Int { Swift.max(1, Swift.min(Threads.count, batch)) }
-
-    /// Splits a batch into one contiguous share of images per worker and runs `body(worker,
-    /// images)` for each on its own core. Each worker runs the whole layer on its images (its
-    /// transforms, its 25 products): the cores never wait for each other inside the layer, where
-    /// the small groups of `StrideTwoTiling.imagesPerGroup` would make them meet hundreds of times.
-    static func forEachWorkerShare(of batch: Int, _ body: (_ worker: Int, _ images: Range<Int>) -> Void) {
-        let workers = workerCount(for: batch)
-        func share(_ worker: Int) -> Range<Int> { (batch * worker / workers)..<(batch * (worker + 1) / workers) }
-        if workers == 1 { body(0, share(0)) } else { DispatchQueue.concurrentPerform(iterations: workers) { body($0, share($0)) } }
     }
 }
 

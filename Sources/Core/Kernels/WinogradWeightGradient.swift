@@ -33,6 +33,8 @@ extension Kernels {
     static func winogradWeightGradient(_ x: UnsafePointer<Float>, _ gy: UnsafePointer<Float>,
                                        _ gw: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
         let (N, C, O, H, W) = (g.batch, g.inChannels, g.outChannels, g.height, g.width)
+        // An empty batch adds nothing (and its sums below would never be started).
+        guard N > 0 else { return }
         let tile = winogradTile(g)
         let (size, positions) = (tile.outputSize, tile.positions)
         let (tilesH, tilesW) = ((H + size - 1) / size, (W + size - 1) / size)
