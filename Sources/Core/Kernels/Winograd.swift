@@ -42,12 +42,6 @@ extension Kernels {
     /// large enough that each of the 16 (or 36) GEMMs has hundreds of columns.
     nonisolated(unsafe) static var winogradGroupFloats = 1_048_576
 
-    /// The same budget for the convolution, where each core works through its own share of the
-    /// batch (`forEachWorkerShare`), in floats (1 MB). Measured per layer (batch 64, 2 threads,
-    /// three interleaved runs, unrecorded forward through F(4x4, 3x3), ms): 64->64 at 32x32
-    /// 18-21 against 24-30 with the shared 4 MB groups; 128->128 at 16x16 16.0-16.5 against 19-20.
-    static let winogradShareGroupFloats = 262_144
-
     /// The distance between two of the Winograd planes (16, or 36 for F(4x4, 3x3)), in floats:
     /// the plane's size rounded up to a cache line, plus one more line.
     ///
@@ -161,33 +155,31 @@ extension Kernels {
         precondition(tile == .f2 || (H % 4 == 0 && W % 4 == 0), "F(4x4, 3x3) needs sides that are multiples of 4")
         let (tilesH, tilesW) = ((H + size - 1) / size, (W + size - 1) / size)
         let tilesPerImage = tilesH * tilesW
-        // Images per group: see `winogradShareGroupFloats`.
+        // Images per group: see `winogradGroupFloats`.
         let perImage = positions * Swift.max(C, O) * tilesPerImage
-        let group = Swift.max(1, Swift.min(N, winogradShareGroupFloats / perImage))
+        let group = Swift.max(1, Swift.min(N, winogradGroupFloats / perImage))
         let maxTiles = group * tilesPerImage
 
-        // Each core runs the whole convolution on its own share of the batch (as the stride-2
-        // path does, `forEachWorkerShare`): small groups that stay in its L2 cache, and no
-        // meeting of the cores per group.
-        forEachWorkerShare(of: N) { _, images in
-            Workspace.with(positions * winogradPlaneStride(C * maxTiles), positions * winogradPlaneStride(O * maxTiles)) { v, m in
-                for first in stride(from: images.lowerBound, to: images.upperBound, by: group) {
-                    let count = Swift.min(group, images.upperBound - first)
-                    let T = count * tilesPerImage
-                    let (vStride, mStride) = (winogradPlaneStride(C * T), winogradPlaneStride(O * T))
+        Workspace.with(positions * winogradPlaneStride(C * maxTiles), positions * winogradPlaneStride(O * maxTiles)) { v, m in
+            for first in stride(from: 0, to: N, by: group) {
+                let count = Swift.min(group, N - first)
+                let T = count * tilesPerImage
+                let (vStride, mStride) = (winogradPlaneStride(C * T), winogradPlaneStride(O * T))
 
-                    // Input transform: v[ξ][c][t] = (Bᵀ d B)[ξ] (planes `vStride` apart).
-                    winogradInputTransform(x + first * C * H * W, images: count, channels: C, height: H, width: W,
-                                           tile: tile, v, planeStride: vStride, parallel: false)
+                // Input transform: v[ξ][c][t] = (Bᵀ d B)[ξ] (planes `vStride` apart).
+                winogradInputTransform(x + first * C * H * W, images: count, channels: C, height: H, width: W,
+                                       tile: tile, v, planeStride: vStride)
 
-                    // The independent products (16 or 36), in BLAS: m[ξ] (O x T) = u[ξ] (O x C) · v[ξ] (C x T).
-                    for xi in 0..<positions {
-                        gemm(parallel: false, m: O, n: T, k: C, a: u + xi * O * C, lda: C, b: v + xi * vStride, ldb: T,
-                             c: m + xi * mStride, ldc: T)
-                    }
+                // The independent products (16 or 36), in BLAS: m[ξ] (O x T) = u[ξ] (O x C) · v[ξ] (C x T),
+                // whole products per core.
+                independentProducts(positions) { xi in
+                    gemm(parallel: false, m: O, n: T, k: C, a: u + xi * O * C, lda: C, b: v + xi * vStride, ldb: T,
+                         c: m + xi * mStride, ldc: T)
+                }
 
-                    // Output transform: y = Aᵀ m A (+ bias), channel by channel.
-                    for o in 0..<O {
+                // Output transform, one output channel per task: y = Aᵀ m A (+ bias).
+                parallelFor(O, costPerItem: T * positions) { channels in
+                    for o in channels {
                         let channel = map.channel(o)
                         for i in 0..<count {
                             let (tiles, plane) = (m + o * T + i * tilesPerImage, y + ((first + i) * O + o) * H * W)
@@ -205,20 +197,18 @@ extension Kernels {
     }
 
     /// v[ξ][c][t] = (Bᵀ d B)[ξ] for every tile of `images` consecutive images x [images, C, H, W],
-    /// one channel per task (all on the calling thread when not `parallel`: inside a core's
-    /// share of the batch); tile t counts through the images, each image's tiles row by row.
+    /// one channel per task; tile t counts through the images, each image's tiles row by row.
     /// Shared by the convolution and the weight gradient.
     static func winogradInputTransform(_ x: UnsafePointer<Float>, images count: Int, channels C: Int,
                                        height H: Int, width W: Int, tile: WinogradTile,
-                                       _ v: UnsafeMutablePointer<Float>, planeStride: Int, parallel: Bool = true) {
+                                       _ v: UnsafeMutablePointer<Float>, planeStride: Int) {
         let size = tile.outputSize
         let (tilesH, tilesW) = ((H + size - 1) / size, (W + size - 1) / size)
         let (tilesPerImage, T) = (tilesH * tilesW, count * tilesH * tilesW)
         // A zero-bordered copy of one plane makes every tile an interior one (no bounds tests);
         // F(4x4, 3x3)'s vector loads read two columns further.
         let (paddedH, paddedW) = tile == .f2 ? (2 * tilesH + 2, 2 * tilesW + 2) : (4 * tilesH + 2, 4 * tilesW + 4)
-        parallelFor(parallel ? C : 1, costPerItem: count * H * W * 8) { tasks in
-            let channels = parallel ? tasks : 0..<C
+        parallelFor(C, costPerItem: count * H * W * 8) { channels in
             withZeroedPlane(paddedH * paddedW) { padded in
                 for c in channels {
                     for i in 0..<count {
