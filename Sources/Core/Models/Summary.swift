@@ -83,8 +83,7 @@ public struct ModelSummary: Sendable {
         let tracer = SummaryTracer()
         noGrad { _ = tracer.call(model, name: "", input) }
         for (module, mode) in zip(modules, modes) {
-            var m = module
-            m.isTraining = mode
+            module.isTraining = mode
         }
         modelName = model.typeName
         inputShape = input.shape
