@@ -117,7 +117,7 @@ extension Kernels {
     /// images. With fewer images than cores, each product is split across the cores instead
     /// (`splitProducts`), so a single image still uses every core.
     static func imageWorkers(_ g: ConvGeometry) -> (workers: Int, splitProducts: Bool) {
-        let workers = Swift.max(1, Swift.min(Threads.count, g.batch))
+        let workers = workerCount(for: g.batch)
         return (workers, workers < Threads.count)
     }
 
@@ -127,13 +127,11 @@ extension Kernels {
     static func forEachImageBlock(_ g: ConvGeometry, workers: Int,
                                   _ body: (_ worker: Int, _ first: Int, _ count: Int) -> Void) {
         let block = Swift.max(1, Swift.min(g.batch, im2colBlockFloats / Swift.max(1, g.patchSize * g.positions)))
-        func run(_ worker: Int) {
-            let images = (g.batch * worker / workers)..<(g.batch * (worker + 1) / workers)
+        forEachWorkerShare(of: g.batch, workers: workers) { worker, images in
             for first in stride(from: images.lowerBound, to: images.upperBound, by: block) {
                 body(worker, first, Swift.min(block, images.upperBound - first))
             }
         }
-        if workers == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: workers) { run($0) } }
     }
 
     /// y = map(conv(x, w)) for a whole batch: `map` adds the bias (and applies a fused BatchNorm

@@ -50,13 +50,13 @@ func parallelFor(_ n: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
     }
 }
 
-
 extension Kernels {
     /// How many workers share a batch: one per core, but no more than there are images.
     static func workerCount(for batch: Int) -> Int { Swift.max(1, Swift.min(Threads.count, batch)) }
 
     /// Splits a batch into one contiguous share of images per worker and runs `body(worker,
-    /// images)` for each on its own core (all kernels inside run on that core alone).
+    /// images)` for each on its own core (all kernels inside run on that core alone). The im2col
+    /// convolution (`forEachImageBlock`) and the stride-2 Winograd path share the batch this way.
     ///
     /// Why: the stride-2 Winograd path works through a batch in groups small enough to stay in
     /// a core's L2 cache (one or a few images). Splitting each group's steps across the cores

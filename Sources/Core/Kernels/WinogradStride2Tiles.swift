@@ -128,8 +128,8 @@ extension Kernels {
         withZeroedPlane(tiling.paddedH * paddedW) { padded in
                 for c in 0..<C {
                     for i in 0..<count {
-                        let plane = x + (i * C + c) * H * W
-                        for row in 0..<H { copyFloats(plane + row * W, to: padded + (row + 1) * paddedW + 1, count: W) }
+                        copyPlane(x + (i * C + c) * H * W, height: H, width: W,
+                                  into: padded + paddedW + 1, rowStride: paddedW)
                         let out = v + c * T + i * tiling.tilesPerImage
                         for ty in 0..<tiling.tilesH {
                             for tx in stride(from: 0, to: tiling.tilesW, by: 4) {
@@ -258,7 +258,8 @@ extension Kernels {
         }
     }
 
-    /// Copies a short run of floats inline (a `memmove` call per 8-float row costs more than the copy).
+    /// Copies a short run of floats inline (a `memmove` call per 8-float row costs more than the
+    /// copy); the row copy of `copyPlane`.
     @inline(__always)
     static func copyFloats(_ source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, count: Int) {
         var k = 0

@@ -185,7 +185,7 @@ extension Kernels {
     static func copyPlane(_ source: UnsafePointer<Float>, height: Int, width: Int,
                           into destination: UnsafeMutablePointer<Float>, rowStride: Int) {
         for row in 0..<height {
-            (destination + row * rowStride).update(from: source + row * width, count: width)
+            copyFloats(source + row * width, to: destination + row * rowStride, count: width)
         }
     }
 
