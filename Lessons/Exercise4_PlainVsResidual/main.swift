@@ -409,7 +409,7 @@ func compareWithMNIST(plain: Entry, resnet: Entry, trainer: ComparisonTrainer, e
     lesson.say("""
     - Does the gap grow on harder data? ResNet-18 minus PlainNet (seed \(trainer.baseSeed)): \(signedFixed(100 * gapMNIST, 2)) points on \
     MNIST (saved run, same settings), \(signedFixed(100 * gapHere, 2)) points on \(data.kind.displayName). The gap \
-    \(change > 0 ? "grew" : "shrank") by \(Format.fixed(100 * abs(change), 2)) points; sampling four test sets alone gives that change a \
+    \(change == 0 ? "did not change (0.00 points)" : "\(change > 0 ? "grew" : "shrank") by \(Format.fixed(100 * abs(change), 2)) points"); sampling four test sets alone gives that change a \
     standard error of \(Format.fixed(100 * se, 2)) points, so it is \(abs(change) > 2 * se ? "more than twice that: suggestive" : "within twice that: not distinguishable from noise"), \
     and one seed per network leaves the seed-to-seed spread unmeasured (`--seeds 3` on both datasets measures it).
     """)
