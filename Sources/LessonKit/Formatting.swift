@@ -22,6 +22,14 @@ public enum Format {
 
     public static func fixed(_ value: Float, _ decimals: Int) -> String { fixed(Double(value), decimals) }
 
+    /// A class name with its indefinite article, chosen by the sound it starts with:
+    /// "a Sandal", "an Ankle boot", "a 7", "an 8" (MNIST's class names are digits).
+    public static func withArticle(_ name: String) -> String {
+        guard let first = name.first else { return name }
+        let startsWithVowelSound = "aeiou".contains(first.lowercased()) || first == "8"
+        return (startsWithVowelSound ? "an " : "a ") + name
+    }
+
     /// PyTorch's `torch.Size([1, 64, 32, 32])`.
     public static func torchSize(_ shape: [Int]) -> String {
         "torch.Size([" + shape.map(String.init).joined(separator: ", ") + "])"

@@ -253,8 +253,8 @@ public enum Inspection {
             if let surest = mistakes.first {
                 let sure = mistakes.filter { $0.confidence > 0.9 }.count
                 text += " Of its \(Format.thousands(predictions.labels.count - predictions.correct)) mistakes, "
-                    + "\(sure) were made with more than 90% confidence; the surest was a "
-                    + "\(confusion.classNames[surest.trueClass]) called \(confusion.classNames[surest.predicted]) "
+                    + "\(sure) were made with more than 90% confidence; the surest was "
+                    + "\(Format.withArticle(confusion.classNames[surest.trueClass])) called \(confusion.classNames[surest.predicted]) "
                     + "at \(Format.fixed(100 * surest.confidence, 1))%."
             } else {
                 text += " It classified every test image correctly."
