@@ -57,8 +57,8 @@ public struct NoiseVerdict: Sendable {
             let n = Double(Swift.max(testImages, 1))
             let se = ((a.mean * (1 - a.mean) + b.mean * (1 - b.mean)) / n).squareRoot()
             let larger = abs(difference) > 2 * se
-            var text = "\(nameB) - \(nameA): \(points). With one seed this cannot be separated from seed-to-seed noise: "
-                + "networks that differ only in their random start routinely land a few tenths of a percent apart"
+            var text = "\(nameB) - \(nameA): \(points). With one seed this cannot be separated from seed-to-seed noise "
+                + "(how far networks that differ only in their random start land apart, which one run does not measure)"
             text += ", and sampling \(Format.thousands(testImages)) test images alone adds ±\(Format.fixed(100 * se, 2)) points (one standard error). "
             text += larger
                 ? "The gap is more than twice that sampling error, which is suggestive, not proof; --seeds 3 or more measures the spread."
