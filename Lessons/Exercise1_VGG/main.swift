@@ -199,7 +199,7 @@ struct Exercise1: ParsableCommand {
         """)
         if data.quick {
             lesson.say("""
-            This is the quick version: \(LessonData.quickBatches * epochs) batches instead of about 2,800. That is enough to see whether
+            This is the quick version: \(LessonData.quickBatches * epochs) batches instead of the full run's \(Format.thousands(data.fullScheduleBatches(epochs: 3))). That is enough to see whether
             the network starts learning, not to reach the full run's accuracy, and too few to tell a late start
             from a permanent stall.
             """)

@@ -122,7 +122,8 @@ struct Exercise3: ParsableCommand {
         if data.quick {
             lesson.say("""
             This is the quick version: the network and the code are the same, only the amount of data shrinks,
-            so expect a lower accuracy than the full run's, which sees about 60 times as many batches.
+            so expect a lower accuracy than the full run's, which trains \(Format.thousands(data.fullScheduleBatches(epochs: 5))) batches \
+            to this run's \(Format.thousands(data.batchesPerEpoch() * epochs)).
             """)
         }
         if seeds > 1 {

@@ -47,6 +47,11 @@ public struct LessonData {
         return min(all, maxBatches ?? all)
     }
 
+    /// Batches the full lesson (no `--quick`) trains in `epochs` epochs: every image, every epoch.
+    public func fullScheduleBatches(epochs: Int) -> Int {
+        epochs * ((train.count + options.batchSize - 1) / options.batchSize)
+    }
+
     /// One sentence on what data this run uses.
     public var description: String {
         let normalisation = "normalised with mean \(kind.mean) and std \(kind.std)"
