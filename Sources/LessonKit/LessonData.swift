@@ -43,14 +43,14 @@ public struct LessonData {
     public var maxBatches: Int? { quick ? LessonData.quickBatches : nil }
 
     public func batchesPerEpoch() -> Int {
-        let all = (train.count + options.batchSize - 1) / options.batchSize
-        return min(all, maxBatches ?? all)
+        min(allBatches, maxBatches ?? allBatches)
     }
 
     /// Batches the full lesson (no `--quick`) trains in `epochs` epochs: every image, every epoch.
-    public func fullScheduleBatches(epochs: Int) -> Int {
-        epochs * ((train.count + options.batchSize - 1) / options.batchSize)
-    }
+    public func fullScheduleBatches(epochs: Int) -> Int { epochs * allBatches }
+
+    /// Batches in one pass over every training image (the last one may be short).
+    private var allBatches: Int { (train.count + options.batchSize - 1) / options.batchSize }
 
     /// One sentence on what data this run uses.
     public var description: String {
