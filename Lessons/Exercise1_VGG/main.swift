@@ -29,7 +29,7 @@ struct Exercise1: ParsableCommand {
 
         Examples:
           swift run Exercise1_VGG --quick
-          swift run Exercise1_VGG                 (original schedule: 3 epochs)
+          swift run Exercise1_VGG                 (original schedule: \(OriginalSchedule.vgg16Epochs) epochs)
           swift run Exercise1_VGG --quick --init kaiming
           swift run Exercise1_VGG --quick --batchnorm
           swift run Exercise1_VGG --quick --lr 0.0001
@@ -191,15 +191,15 @@ struct Exercise1: ParsableCommand {
 
         // MARK: 5. Training
         lesson.section("5. Training VGG-16 on \(data.kind.displayName)")
-        let epochs = data.epochs(default: 3)
+        let epochs = data.epochs(default: OriginalSchedule.vgg16Epochs)
         lesson.say("""
         Data: \(data.description)
         Network: \(thisVariant.networkLabel). Adam, learning rate \(training.lr), cross-entropy, \(epochs) epoch\(epochs == 1 ? "" : "s") \
-        (the original lesson trains 3 epochs with PyTorch's default initialisation, no BatchNorm and learning rate 0.001).
+        (the original lesson trains \(OriginalSchedule.vgg16Epochs) epochs with PyTorch's default initialisation, no BatchNorm and learning rate 0.001).
         """)
         if data.quick {
             lesson.say("""
-            This is the quick version: \(LessonData.quickBatches * epochs) batches instead of the full run's \(Format.thousands(data.fullScheduleBatches(epochs: 3))). That is enough to see whether
+            This is the quick version: \(LessonData.quickBatches * epochs) batches instead of the full run's \(Format.thousands(data.fullScheduleBatches(epochs: OriginalSchedule.vgg16Epochs))). That is enough to see whether
             the network starts learning, not to reach the full run's accuracy, and too few to tell a late start
             from a permanent stall.
             """)

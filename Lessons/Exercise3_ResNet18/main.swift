@@ -20,7 +20,7 @@ struct Exercise3: ParsableCommand {
 
         Examples:
           swift run Exercise3_ResNet18 --quick
-          swift run Exercise3_ResNet18              (original schedule: 5 epochs)
+          swift run Exercise3_ResNet18              (original schedule: \(OriginalSchedule.resnetEpochs) epochs)
           swift run Exercise3_ResNet18 --quick --seeds 3
           swift run Exercise3_ResNet18 --dataset fashion-mnist --epochs 3
           swift run Exercise3_ResNet18 --threads 1 --output /tmp/lesson
@@ -112,17 +112,17 @@ struct Exercise3: ParsableCommand {
 
         // MARK: 4. Training
         lesson.section("3. Training ResNet-18 on \(data.kind.displayName)")
-        let epochs = data.epochs(default: 5)
+        let epochs = data.epochs(default: OriginalSchedule.resnetEpochs)
         let seeds = training.seeds
         lesson.say("""
         Data: \(data.description)
         Schedule: \(epochs) epoch\(epochs == 1 ? "" : "s") with Adam (learning rate \(training.lr)) and cross-entropy, \
-        batch size \(training.batchSize), as in the original lesson\(data.quick ? "; the full lesson trains 5 epochs on all 60,000 images" : "").
+        batch size \(training.batchSize), as in the original lesson\(data.quick ? "; the full lesson trains \(OriginalSchedule.resnetEpochs) epochs on all \(Format.thousands(data.train.count)) images" : "").
         """)
         if data.quick {
             lesson.say("""
             This is the quick version: the network and the code are the same, only the amount of data shrinks,
-            so expect a lower accuracy than the full run's, which trains \(Format.thousands(data.fullScheduleBatches(epochs: 5))) batches \
+            so expect a lower accuracy than the full run's, which trains \(Format.thousands(data.fullScheduleBatches(epochs: OriginalSchedule.resnetEpochs))) batches \
             to this run's \(Format.thousands(data.batchesPerEpoch() * epochs)).
             """)
         }
@@ -172,7 +172,7 @@ struct Exercise3: ParsableCommand {
         try lesson.errorAnalysis(model: result.model, name: "ResNet-18", test: data.test, filePrefix: "resnet18_")
         // VGG-16 beside it, when Exercise 1 has been run with the same settings.
         let vgg = VGG16()
-        let vggRun = TrainingRun(name: "vgg16", displayName: "VGG-16", seed: common.seed, epochs: data.epochs(default: 3),
+        let vggRun = TrainingRun(name: "vgg16", displayName: "VGG-16", seed: common.seed, epochs: data.epochs(default: OriginalSchedule.vgg16Epochs),
                                  data: data, output: output)
         if vggRun.reuse(into: vgg) != nil {
             let chart = lesson.chartURL("feature_maps_vgg16_vs_resnet18.png")

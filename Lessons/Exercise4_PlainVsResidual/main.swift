@@ -18,7 +18,7 @@ struct Exercise4: ParsableCommand {
         discussion: """
         Examples:
           swift run Exercise4_PlainVsResidual --quick
-          swift run Exercise4_PlainVsResidual                  (the original schedule: 5 epochs each)
+          swift run Exercise4_PlainVsResidual                  (the original schedule: \(OriginalSchedule.resnetEpochs) epochs each)
           swift run Exercise4_PlainVsResidual --plain18        (add the like-for-like control to the full run)
           swift run Exercise4_PlainVsResidual --quick --seeds 3
           swift run Exercise4_PlainVsResidual --dataset fashion-mnist --epochs 3
@@ -43,7 +43,7 @@ struct Exercise4: ParsableCommand {
 
     func runLessonBody(_ lesson: Narrator, data: LessonData) throws {
         let output = URL(fileURLWithPath: common.output, isDirectory: true)
-        let epochs = data.epochs(default: 5)
+        let epochs = data.epochs(default: OriginalSchedule.resnetEpochs)
         let withPlain18 = plain18 ?? data.quick
         let seeds = training.seeds
 

@@ -43,7 +43,7 @@ struct Exercise5: ParsableCommand {
 
     func runLessonBody(_ lesson: Narrator, data: LessonData) throws {
         let output = URL(fileURLWithPath: common.output, isDirectory: true)
-        let epochs = data.epochs(default: 5)
+        let epochs = data.epochs(default: OriginalSchedule.resnetEpochs)
         let trainer = ComparisonTrainer(data: data, output: output, narrator: lesson, baseSeed: common.seed, seeds: 1)
         let withPlain18 = plain18 ?? (data.quick || trainer.hasSaved(name: "plain18", epochs: epochs))
 
@@ -83,8 +83,8 @@ struct Exercise5: ParsableCommand {
         } else {
             lesson.say("\nPlain18 (ResNet-18 without shortcuts) is left out: no saved run matches. Run Exercise 4 with --plain18, or pass --plain18 here, to include it.")
         }
-        // VGG-16 is trained in Exercise 1 (3 epochs); use it if that lesson saved it with these settings.
-        let vggRun = TrainingRun(name: "vgg16", displayName: "VGG-16", seed: common.seed, epochs: data.epochs(default: 3),
+        // VGG-16 is trained in Exercise 1 for OriginalSchedule.vgg16Epochs epochs; use it if that lesson saved it with these settings.
+        let vggRun = TrainingRun(name: "vgg16", displayName: "VGG-16", seed: common.seed, epochs: data.epochs(default: OriginalSchedule.vgg16Epochs),
                                  data: data, output: output)
         Random.manualSeed(common.seed)
         let savedVGG = VGG16()
