@@ -115,10 +115,10 @@ struct Exercise4: ParsableCommand {
         let trainer = ComparisonTrainer(data: data, output: output, narrator: lesson, baseSeed: common.seed, seeds: seeds)
         let resnet = try trainer.run(name: "resnet18", displayName: "ResNet-18", epochs: epochs, savedBy: "Exercise 3") { ResNet18() }
         let plain = try trainer.run(name: "plainnet", displayName: "PlainNet", epochs: epochs, savedBy: "an earlier run of this lesson") { PlainNet() }
-        var entries = [Entry(plain), Entry(resnet)]
+        var entries = [Entry(plain, test: data.test), Entry(resnet, test: data.test)]
         if withPlain18 {
             let control = try trainer.run(name: "plain18", displayName: "Plain18", epochs: epochs, savedBy: "an earlier run of this lesson") { Plain18() }
-            entries.append(Entry(control))
+            entries.append(Entry(control, test: data.test))
         }
         let reusedNames = entries.filter { $0.reusedAny }.map(\.name)
         if reusedNames.isEmpty {
@@ -151,13 +151,14 @@ struct Exercise4: ParsableCommand {
         // MARK: 6. Bigger than the noise?
         lesson.section("5. Is the difference larger than the noise?")
         let resnetEntry = entries[1]
-        var verdicts = [NoiseVerdict.compare("PlainNet", entries[0].accuracies, "ResNet-18", resnetEntry.accuracies,
-                                             testImages: data.test.count)]
+        func verdict(_ a: Entry, _ b: Entry) -> NoiseVerdict {
+            NoiseVerdict.compare(a.name, a.accuracies, b.name, b.accuracies, testImages: data.test.count,
+                                 paired: PairedComparison(a.predictions, b.predictions))
+        }
+        var verdicts = [verdict(entries[0], resnetEntry)]
         if withPlain18 {
-            verdicts.append(NoiseVerdict.compare("Plain18", entries[2].accuracies, "ResNet-18", resnetEntry.accuracies,
-                                                 testImages: data.test.count))
-            verdicts.append(NoiseVerdict.compare("PlainNet", entries[0].accuracies, "Plain18", entries[2].accuracies,
-                                                 testImages: data.test.count))
+            verdicts.append(verdict(entries[2], resnetEntry))
+            verdicts.append(verdict(entries[0], entries[2]))
         }
         for verdict in verdicts { lesson.say("- " + verdict.sentence) }
         if seeds > 1 {
@@ -170,15 +171,16 @@ struct Exercise4: ParsableCommand {
         // MARK: 7. Observations computed from the curves
         lesson.section("6. Observations from this run")
         observe(entries, verdicts: verdicts, lesson: lesson, data: data, withPlain18: withPlain18)
-        compareWithMNIST(plain: entries[0], resnet: resnetEntry, trainer: trainer, epochs: epochs, lesson: lesson, data: data)
+        try compareWithMNIST(plain: entries[0], resnet: resnetEntry, trainer: trainer, epochs: epochs, lesson: lesson, data: data)
 
         // MARK: 8. Where each goes wrong
         lesson.section("7. Where each network goes wrong")
         lesson.say("Test accuracy is one number; the confusion matrices show whether the two networks fail on the same classes.")
-        let plainReport = try lesson.errorAnalysis(model: plain.model, name: "PlainNet", test: data.test, filePrefix: "plainnet_")
-        let resnetReport = try lesson.errorAnalysis(model: resnet.model, name: "ResNet-18", test: data.test, filePrefix: "resnet18_")
-        let bothWrong = zip(plainReport.predictions.predicted, resnetReport.predictions.predicted).enumerated()
-            .filter { $0.element.0 != data.test.labels[$0.offset] && $0.element.1 != data.test.labels[$0.offset] }.count
+        let plainReport = try lesson.errorAnalysis(model: plain.model, name: "PlainNet", test: data.test, filePrefix: "plainnet_",
+                                                   predictions: entries[0].predictions)
+        let resnetReport = try lesson.errorAnalysis(model: resnet.model, name: "ResNet-18", test: data.test, filePrefix: "resnet18_",
+                                                    predictions: resnetEntry.predictions)
+        let bothWrong = PairedComparison(plainReport.predictions, resnetReport.predictions).bothWrong
         let plainWrong = plainReport.predictions.labels.count - plainReport.predictions.correct
         let resnetWrong = resnetReport.predictions.labels.count - resnetReport.predictions.correct
         lesson.say("""
@@ -209,14 +211,20 @@ struct Entry {
     let accuracies: SeedSpread
     let reusedAny: Bool
     let allHistories: [TrainingHistory]
+    /// The first seed's network and its answer for every test image (the noise check compares these
+    /// image by image; the error analysis charts them).
+    let model: any Module
+    let predictions: Inspection.Predictions
 
-    init<M: Module>(_ run: ComparedRun<M>) {
+    init<M: Module>(_ run: ComparedRun<M>, test: MNISTDataset) {
         name = run.displayName
         parameters = run.parameterCount
         history = run.history
         accuracies = run.testAccuracies
         reusedAny = run.reused.contains(true)
         allHistories = run.histories
+        model = run.model
+        predictions = Inspection.predict(model: run.model, dataset: test)
     }
 }
 
@@ -368,16 +376,19 @@ func observe(_ entries: [Entry], verdicts: [NoiseVerdict], lesson: Narrator, dat
     if verdict.isLargerThanNoise {
         lesson.say("- On test accuracy \(gap > 0 ? "ResNet-18 beats" : "PlainNet beats") \(gap > 0 ? "PlainNet" : "ResNet-18") by \(Format.fixed(100 * abs(gap), 2)) points, more than the seed-to-seed noise.")
     } else {
-        lesson.say("- On test accuracy ResNet-18 and PlainNet differ by \(signedFixed(100 * gap, 2)) points, which this run cannot tell apart from noise.")
+        lesson.say("- On test accuracy ResNet-18 and PlainNet differ by \(signedFixed(100 * gap, 2)) points, "
+                   + (verdict.exceedsSamplingError
+                      ? "more than the test set's sampling noise, but one seed cannot separate it from seed-to-seed noise."
+                      : "which this run cannot tell apart from noise."))
     }
     if withPlain18 {
         let control = entries[2]
         let controlGap = resnet.accuracies.mean - control.accuracies.mean
         lesson.say("- Shortcuts alone (ResNet-18 vs Plain18): \(signedFixed(100 * controlGap, 2)) points "
-                   + (verdicts[1].isLargerThanNoise ? "(larger than the noise)." : "(not distinguishable from noise in this run)."))
+                   + noiseTag(verdicts[1]))
         let depthGap = control.accuracies.mean - plain.accuracies.mean
         lesson.say("- Depth alone, without shortcuts (Plain18 vs PlainNet): \(signedFixed(100 * depthGap, 2)) points "
-                   + (verdicts[2].isLargerThanNoise ? "(larger than the noise)." : "(not distinguishable from noise in this run)."))
+                   + noiseTag(verdicts[2]))
     }
     if data.kind == .mnist {
         lesson.say("- The original expects the gap to grow on harder datasets. This run used MNIST; `--dataset fashion-mnist` puts that to the test.")
@@ -387,13 +398,22 @@ func observe(_ entries: [Entry], verdicts: [NoiseVerdict], lesson: Narrator, dat
     }
 }
 
+/// "(larger than the noise)." and its weaker forms, after a gap in the observations.
+func noiseTag(_ verdict: NoiseVerdict) -> String {
+    if verdict.isLargerThanNoise { return "(larger than the noise)." }
+    return verdict.exceedsSamplingError ? "(beyond the test set's sampling noise; the seed-to-seed noise is unmeasured)."
+                                        : "(not distinguishable from noise in this run)."
+}
+
 /// The original expects the residual advantage to grow on harder data. With a saved MNIST run of
 /// both networks (same seed, epochs, batch size, learning rate), compare the two gaps, and judge
-/// the change against the test sets' sampling error (four accuracies, one seed each).
-func compareWithMNIST(plain: Entry, resnet: Entry, trainer: ComparisonTrainer, epochs: Int, lesson: Narrator, data: LessonData) {
+/// the change against the sampling error of the two test sets (each gap's paired error, combined).
+func compareWithMNIST(plain: Entry, resnet: Entry, trainer: ComparisonTrainer, epochs: Int, lesson: Narrator,
+                      data: LessonData) throws {
     guard data.kind != .mnist else { return }
-    guard let plainMNIST = trainer.savedHistory(name: "plainnet", epochs: epochs, on: .mnist)?.testAccuracy,
-          let resnetMNIST = trainer.savedHistory(name: "resnet18", epochs: epochs, on: .mnist)?.testAccuracy else {
+    let (plainMNIST, resnetMNIST) = (PlainNet(), ResNet18())
+    guard trainer.loadSaved(name: "plainnet", epochs: epochs, on: .mnist, into: plainMNIST) != nil,
+          trainer.loadSaved(name: "resnet18", epochs: epochs, on: .mnist, into: resnetMNIST) != nil else {
         lesson.say("""
         - Does the gap grow on harder data, as the original expects? There is no saved MNIST run of both networks with \
         these settings to compare with: run `Exercise4_PlainVsResidual` with the same flags but without `--dataset`, \
@@ -401,16 +421,20 @@ func compareWithMNIST(plain: Entry, resnet: Entry, trainer: ComparisonTrainer, e
         """)
         return
     }
-    let (plainHere, resnetHere) = (plain.accuracies.values[0], resnet.accuracies.values[0])
-    let (gapHere, gapMNIST) = (resnetHere - plainHere, resnetMNIST - plainMNIST)
-    let change = gapHere - gapMNIST
-    let n = Double(data.test.count)
-    let se = [plainHere, resnetHere, plainMNIST, resnetMNIST].map { $0 * (1 - $0) / n }.reduce(0, +).squareRoot()
+    let mnistTest = try data.testSet(of: .mnist)
+    let onMNIST = PairedComparison(Inspection.predict(model: plainMNIST, dataset: mnistTest),
+                                   Inspection.predict(model: resnetMNIST, dataset: mnistTest))
+    let here = PairedComparison(plain.predictions, resnet.predictions)
+    let change = here.difference - onMNIST.difference
+    // Two separate test sets: the two gaps' sampling errors add in quadrature.
+    let se = (here.standardError * here.standardError + onMNIST.standardError * onMNIST.standardError).squareRoot()
     lesson.say("""
-    - Does the gap grow on harder data? ResNet-18 minus PlainNet (seed \(trainer.baseSeed)): \(signedFixed(100 * gapMNIST, 2)) points on \
-    MNIST (saved run, same settings), \(signedFixed(100 * gapHere, 2)) points on \(data.kind.displayName). The gap \
-    \(change == 0 ? "did not change (0.00 points)" : "\(change > 0 ? "grew" : "shrank") by \(Format.fixed(100 * abs(change), 2)) points"); sampling four test sets alone gives that change a \
-    standard error of \(Format.fixed(100 * se, 2)) points, so it is \(abs(change) > 2 * se ? "more than twice that: suggestive" : "within twice that: not distinguishable from noise"), \
+    - Does the gap grow on harder data? ResNet-18 minus PlainNet (seed \(trainer.baseSeed)): \(signedFixed(100 * onMNIST.difference, 2)) points on \
+    MNIST (saved run, same settings), \(signedFixed(100 * here.difference, 2)) points on \(data.kind.displayName). The gap \
+    \(change == 0 ? "did not change (0.00 points)" : "\(change > 0 ? "grew" : "shrank") by \(Format.fixed(100 * abs(change), 2)) points"); \
+    drawing the two test sets gives that change a standard error of \(Format.fixed(100 * se, 2)) points (each gap's paired \
+    error, ±\(Format.fixed(100 * onMNIST.standardError, 2)) on MNIST and ±\(Format.fixed(100 * here.standardError, 2)) here, combined), \
+    so it is \(abs(change) > 2 * se ? "more than twice that: suggestive" : "within twice that: not distinguishable from noise"), \
     and one seed per network leaves the seed-to-seed spread unmeasured (`--seeds 3` on both datasets measures it).
     """)
 }

@@ -186,8 +186,12 @@ struct MiniChallenge: ParsableCommand {
 
         // MARK: 6. Did it beat the baseline?
         lesson.section("5. Did your ResNet beat the baseline?")
+        // With one seed, the two networks' answers are compared image by image (see PairedComparison).
+        let paired = deep.models.count == 1
+            ? PairedComparison(Inspection.predict(model: baseline.model, dataset: data.test),
+                               Inspection.predict(model: deep.model, dataset: data.test)) : nil
         let verdict = NoiseVerdict.compare("SmallCNN", baseline.testAccuracies, "DeepResNet", deep.testAccuracies,
-                                           testImages: data.test.count)
+                                           testImages: data.test.count, paired: paired)
         lesson.say(verdict.sentence)
         let gap = deep.testAccuracies.mean - baseline.testAccuracies.mean
         if verdict.isLargerThanNoise {

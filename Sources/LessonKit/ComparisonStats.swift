@@ -42,17 +42,24 @@ public struct NoiseVerdict: Sendable {
     /// The standard error the difference is judged against.
     public let standardError: Double
     /// True when the difference is more than twice its standard error (and, with several seeds,
-    /// the two ranges of seeds do not overlap).
+    /// the two ranges of seeds do not overlap). Never true with one seed: the seed-to-seed spread is
+    /// then unmeasured.
     public let isLargerThanNoise: Bool
+    /// With one seed: true when the difference is more than twice the test set's sampling error, so
+    /// it is not a fluke of which test images were drawn (seed noise may still explain it).
+    public let exceedsSamplingError: Bool
     /// One or two sentences saying so, with the numbers.
     public let sentence: String
 
     /// Compares accuracies `a` and `b` (one per seed, same seeds) measured on `testImages` images.
+    /// With one seed, pass `paired` (the two networks' answers compared image by image) to judge the
+    /// gap against its paired sampling error; without it the two accuracies are treated as independent.
     public static func compare(_ nameA: String, _ a: SeedSpread, _ nameB: String, _ b: SeedSpread,
-                               testImages: Int) -> NoiseVerdict {
+                               testImages: Int, paired: PairedComparison? = nil) -> NoiseVerdict {
         let difference = b.mean - a.mean
         let points = "\(difference >= 0 ? "+" : "")\(Format.fixed(100 * difference, 2)) percentage points"
         if a.count == 1 || b.count == 1 {
+            if let paired { return oneSeed(nameA, nameB, points: points, difference: difference, paired: paired) }
             // Only the test-set sampling error is known: sqrt(p(1-p)/n) for each accuracy.
             let n = Double(Swift.max(testImages, 1))
             let se = ((a.mean * (1 - a.mean) + b.mean * (1 - b.mean)) / n).squareRoot()
@@ -63,7 +70,8 @@ public struct NoiseVerdict: Sendable {
             text += larger
                 ? "The gap is more than twice that sampling error, which is suggestive, not proof; --seeds 3 or more measures the spread."
                 : "The gap is within twice that sampling error; --seeds 3 or more measures the spread."
-            return NoiseVerdict(difference: difference, standardError: se, isLargerThanNoise: false, sentence: text)
+            return NoiseVerdict(difference: difference, standardError: se, isLargerThanNoise: false,
+                                exceedsSamplingError: larger, sentence: text)
         }
         let se = (a.std * a.std / Double(a.count) + b.std * b.std / Double(b.count)).squareRoot()
         let separate = b.min > a.max || a.min > b.max
@@ -74,7 +82,26 @@ public struct NoiseVerdict: Sendable {
         text += larger
             ? "That is larger than the seed-to-seed noise: every seed of one beats every seed of the other."
             : "That is not larger than the seed-to-seed noise: the seeds' ranges overlap or the gap is under two standard errors."
-        return NoiseVerdict(difference: difference, standardError: se, isLargerThanNoise: larger, sentence: text)
+        return NoiseVerdict(difference: difference, standardError: se, isLargerThanNoise: larger,
+                            exceedsSamplingError: larger, sentence: text)
+    }
+
+    /// One seed, both networks' answers known image by image: the paired sampling error.
+    static func oneSeed(_ nameA: String, _ nameB: String, points: String, difference: Double,
+                        paired: PairedComparison) -> NoiseVerdict {
+        let se = paired.standardError
+        let larger = abs(difference) > 2 * se
+        var text = "\(nameB) - \(nameA): \(points). On the same \(Format.thousands(paired.images)) test images the two "
+            + "disagree on \(Format.thousands(paired.disagreements)): \(nameA) alone was right on \(Format.thousands(paired.onlyARight)), "
+            + "\(nameB) alone on \(Format.thousands(paired.onlyBRight)). Drawing the test images gives the gap a standard error of "
+            + "±\(Format.fixed(100 * se, 2)) points (paired: images both get right, or both get wrong, say nothing about which is better), "
+        text += larger
+            ? "and the gap is more than twice that: it is not a fluke of which test images were drawn. "
+            : "and the gap is within twice that: it could be a fluke of which test images were drawn. "
+        text += "One seed cannot say whether the architectures differ: networks that differ only in their random start "
+            + "also land apart, by an amount one run does not measure; --seeds 3 or more measures it."
+        return NoiseVerdict(difference: difference, standardError: se, isLargerThanNoise: false,
+                            exceedsSamplingError: larger, sentence: text)
     }
 }
 

@@ -83,10 +83,21 @@ extension ComparisonTrainer {
         let run = TrainingRun(name: name, displayName: name, seed: baseSeed, epochs: epochs, data: data, output: output)
         var expected = run.settings
         expected["dataset"] = dataset.rawValue
-        let stem = TrainingRun.fileStem(name: name, dataset: dataset, quick: data.quick)
-        let path = output.appendingPathComponent("checkpoints/\(stem).history.json").path
+        let path = savedFile(name, on: dataset, suffix: "history.json")
         guard let history = try? TrainingHistory.load(from: path), history.settings == expected else { return nil }
         return history
+    }
+
+    /// That saved run's weights loaded into `model`, with its history; nil when there is no such run.
+    public func loadSaved(name: String, epochs: Int, on dataset: DatasetKind, into model: any Module) -> TrainingHistory? {
+        guard let history = savedHistory(name: name, epochs: epochs, on: dataset),
+              (try? model.load(from: savedFile(name, on: dataset, suffix: "safetensors"))) != nil else { return nil }
+        return history
+    }
+
+    private func savedFile(_ name: String, on dataset: DatasetKind, suffix: String) -> String {
+        let stem = TrainingRun.fileStem(name: name, dataset: dataset, quick: data.quick)
+        return output.appendingPathComponent("checkpoints/\(stem).\(suffix)").path
     }
 
     /// Whether a saved run of `name` with exactly this lesson's settings (base seed) exists.

@@ -17,12 +17,20 @@ public struct LessonData {
     /// Loads the training and test splits (the shipped copy in data/, or `--data-dir`).
     public static func load(_ options: TrainingOptions) throws -> LessonData {
         let kind = options.dataset.kind
-        let root = options.dataDir ?? defaultDataRoot()
-        let train = try MNISTDataset(root: root, kind: kind, train: true)
-        let test = try MNISTDataset(root: root, kind: kind, train: false)
-        return LessonData(kind: kind, train: train,
-                          test: options.quick ? test.subset(limit: quickTestImages) : test,
+        let train = try MNISTDataset(root: options.dataDir ?? defaultDataRoot(), kind: kind, train: true)
+        return LessonData(kind: kind, train: train, test: try testSet(of: kind, options),
                           quick: options.quick, options: options)
+    }
+
+    /// The test images of `kind` as this run would use them (the first 2,000 in the quick version):
+    /// for comparing with a saved run on another dataset.
+    public func testSet(of kind: DatasetKind) throws -> MNISTDataset {
+        try LessonData.testSet(of: kind, options)
+    }
+
+    static func testSet(of kind: DatasetKind, _ options: TrainingOptions) throws -> MNISTDataset {
+        let test = try MNISTDataset(root: options.dataDir ?? defaultDataRoot(), kind: kind, train: false)
+        return options.quick ? test.subset(limit: quickTestImages) : test
     }
 
     /// `data/` in the working directory, else the one beside this package's sources.
