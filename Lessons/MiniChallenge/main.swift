@@ -188,14 +188,18 @@ struct MiniChallenge: ParsableCommand {
         lesson.section("5. Did your ResNet beat the baseline?")
         // With one seed, the two networks' answers are compared image by image (see PairedComparison).
         let paired = deep.models.count == 1
-            ? PairedComparison(Inspection.predict(model: baseline.model, dataset: data.test),
-                               Inspection.predict(model: deep.model, dataset: data.test)) : nil
+            ? PairedComparison(labels: data.test.labels, predictedA: baseline.testPredictions(on: data.test),
+                               predictedB: deep.testPredictions(on: data.test)) : nil
         let verdict = NoiseVerdict.compare("SmallCNN", baseline.testAccuracies, "DeepResNet", deep.testAccuracies,
                                            testImages: data.test.count, paired: paired)
         lesson.say(verdict.sentence)
         let gap = deep.testAccuracies.mean - baseline.testAccuracies.mean
         if verdict.isLargerThanNoise {
             lesson.say(gap > 0 ? "Yes: the deep ResNet wins by more than the noise." : "No: the small CNN wins by more than the noise.")
+        } else if verdict.exceedsSamplingError {
+            lesson.say(gap > 0
+                ? "It scored higher by more than the test set's sampling noise, but one seed cannot rule out seed-to-seed noise; run with --seeds 3 or more to call it a win."
+                : "No, in this run: the small CNN scored higher by more than the test set's sampling noise (seed-to-seed noise unmeasured; --seeds 3 or more measures it).")
         } else if gap > 0 {
             lesson.say("It scored higher, but not by enough to call it a win; run with --seeds 3 or more to settle it.")
         } else {
@@ -245,7 +249,9 @@ struct MiniChallenge: ParsableCommand {
             ("What makes ResNet such a breakthrough?",
              "Your \(convCount + 1)-layer design reached \(Format.fixed(100 * deep.testAccuracies.mean, 2))% and the \(3 + 1)-layer baseline "
              + "\(Format.fixed(100 * baseline.testAccuracies.mean, 2))%; "
-             + (verdict.isLargerThanNoise ? "the difference is larger than the noise." : "on MNIST the difference is within the noise, so the breakthrough shows on harder problems and much deeper networks, as in the paper's ImageNet results.")),
+             + (verdict.isLargerThanNoise ? "the difference is larger than the noise."
+                : "on \(data.kind.displayName) \(verdict.exceedsSamplingError ? "one seed cannot separate the difference from seed-to-seed noise" : "the difference is within the noise"), "
+                  + "so the breakthrough shows on harder problems and much deeper networks, as in the paper's ImageNet results.")),
             ("How do gradients flow differently in plain vs residual networks?",
              "In a residual block the gradient reaches x twice: through F and directly through the sum. Removing the shortcuts from your design "
              + "changed the first-to-last gradient ratio from \(sci(withShortcuts.first / withShortcuts.last)) to \(sci(withoutShortcuts.first / withoutShortcuts.last))."),

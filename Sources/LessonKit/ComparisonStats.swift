@@ -46,7 +46,8 @@ public struct NoiseVerdict: Sendable {
     /// then unmeasured.
     public let isLargerThanNoise: Bool
     /// With one seed: true when the difference is more than twice the test set's sampling error, so
-    /// it is not a fluke of which test images were drawn (seed noise may still explain it).
+    /// it is unlikely to be a fluke of which test images were drawn (seed noise may still explain it).
+    /// With several seeds: the same as `isLargerThanNoise`.
     public let exceedsSamplingError: Bool
     /// One or two sentences saying so, with the numbers.
     public let sentence: String
@@ -91,13 +92,14 @@ public struct NoiseVerdict: Sendable {
                         paired: PairedComparison) -> NoiseVerdict {
         let se = paired.standardError
         let larger = abs(difference) > 2 * se
+        let ratio = se > 0 ? " (\(Format.fixed(abs(difference) / se, 1)) standard errors)" : ""
         var text = "\(nameB) - \(nameA): \(points). On the same \(Format.thousands(paired.images)) test images the two "
             + "disagree on \(Format.thousands(paired.disagreements)): \(nameA) alone was right on \(Format.thousands(paired.onlyARight)), "
             + "\(nameB) alone on \(Format.thousands(paired.onlyBRight)). Drawing the test images gives the gap a standard error of "
             + "±\(Format.fixed(100 * se, 2)) points (paired: images both get right, or both get wrong, say nothing about which is better), "
         text += larger
-            ? "and the gap is more than twice that: it is not a fluke of which test images were drawn. "
-            : "and the gap is within twice that: it could be a fluke of which test images were drawn. "
+            ? "and the gap is more than twice that\(ratio): unlikely to be a fluke of which test images were drawn. "
+            : "and the gap is within twice that\(ratio): it could be a fluke of which test images were drawn. "
         text += "One seed cannot say whether the architectures differ: networks that differ only in their random start "
             + "also land apart, by an amount one run does not measure; --seeds 3 or more measures it."
         return NoiseVerdict(difference: difference, standardError: se, isLargerThanNoise: false,

@@ -15,6 +15,13 @@ public struct ComparedRun<M: Module> {
     public var history: TrainingHistory { histories[0] }
     public var model: M { models[0] }
     public var testAccuracies: SeedSpread { SeedSpread(histories.map { $0.testAccuracy ?? 0 }) }
+
+    /// The first seed's predicted class for every image of `test`: the ones its history saved at the
+    /// end of training (the numbers behind its test accuracy), else a fresh pass over the test set.
+    public func testPredictions(on test: MNISTDataset) -> [Int] {
+        if let saved = history.testPredictions, saved.count == test.count { return saved }
+        return Inspection.predict(model: model, dataset: test).predicted
+    }
 }
 
 /// Trains the networks of a comparison with the lesson's schedule, reusing saved runs with the same
@@ -83,21 +90,10 @@ extension ComparisonTrainer {
         let run = TrainingRun(name: name, displayName: name, seed: baseSeed, epochs: epochs, data: data, output: output)
         var expected = run.settings
         expected["dataset"] = dataset.rawValue
-        let path = savedFile(name, on: dataset, suffix: "history.json")
+        let stem = TrainingRun.fileStem(name: name, dataset: dataset, quick: data.quick)
+        let path = output.appendingPathComponent("checkpoints/\(stem).history.json").path
         guard let history = try? TrainingHistory.load(from: path), history.settings == expected else { return nil }
         return history
-    }
-
-    /// That saved run's weights loaded into `model`, with its history; nil when there is no such run.
-    public func loadSaved(name: String, epochs: Int, on dataset: DatasetKind, into model: any Module) -> TrainingHistory? {
-        guard let history = savedHistory(name: name, epochs: epochs, on: dataset),
-              (try? model.load(from: savedFile(name, on: dataset, suffix: "safetensors"))) != nil else { return nil }
-        return history
-    }
-
-    private func savedFile(_ name: String, on dataset: DatasetKind, suffix: String) -> String {
-        let stem = TrainingRun.fileStem(name: name, dataset: dataset, quick: data.quick)
-        return output.appendingPathComponent("checkpoints/\(stem).\(suffix)").path
     }
 
     /// Whether a saved run of `name` with exactly this lesson's settings (base seed) exists.

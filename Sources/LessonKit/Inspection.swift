@@ -269,12 +269,10 @@ public enum Inspection {
 
     /// Predictions on `dataset`, then the three charts in `folder`: `<prefix>confusion_matrix.png`,
     /// `<prefix>confident_mistakes.png`, `<prefix>feature_maps.png` (this model alone; use
-    /// `featureMaps(models:...)` for several side by side). `ModelTool inspect` calls this. Pass
-    /// `predictions` when they were already computed for this model and dataset, to skip a second pass.
+    /// `featureMaps(models:...)` for several side by side). `ModelTool inspect` calls this.
     public static func inspect(model: any Module, name: String, dataset: MNISTDataset, folder: URL,
-                               filePrefix: String = "", imageIndex: Int = 0,
-                               predictions known: Predictions? = nil) throws -> Report {
-        let predictions = known ?? predict(model: model, dataset: dataset)
+                               filePrefix: String = "", imageIndex: Int = 0) throws -> Report {
+        let predictions = predict(model: model, dataset: dataset)
         let confusionURL = folder.appendingPathComponent("\(filePrefix)confusion_matrix.png")
         let mistakesURL = folder.appendingPathComponent("\(filePrefix)confident_mistakes.png")
         let mapsURL = folder.appendingPathComponent("\(filePrefix)feature_maps.png")
@@ -317,10 +315,9 @@ extension Narrator {
     /// folder as `<prefix>confusion_matrix.png`, `<prefix>confident_mistakes.png` and
     /// `<prefix>feature_maps.png`; the narration quotes this run's counts.
     @discardableResult
-    public func errorAnalysis(model: any Module, name: String, test: MNISTDataset, filePrefix: String,
-                              predictions: Inspection.Predictions? = nil) throws -> Inspection.Report {
-        let report = try Inspection.inspect(model: model, name: name, dataset: test, folder: folder, filePrefix: filePrefix,
-                                            predictions: predictions)
+    public func errorAnalysis(model: any Module, name: String, test: MNISTDataset, filePrefix: String) throws
+        -> Inspection.Report {
+        let report = try Inspection.inspect(model: model, name: name, dataset: test, folder: folder, filePrefix: filePrefix)
         say("""
         \(name) classified the \(Format.thousands(report.predictions.labels.count)) test images it was \
         evaluated on; the charts below count where it went wrong.

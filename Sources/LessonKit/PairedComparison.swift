@@ -1,3 +1,5 @@
+import Core
+
 /// Two networks' answers on the same test images, compared image by image.
 ///
 /// Why paired: both accuracies are measured on the same images, so an image that is easy (or hopeless)
@@ -53,9 +55,10 @@ public struct PairedComparison: Sendable, Equatable {
 }
 
 extension PairedComparison {
-    /// Compares two networks' predictions on the same test images.
-    public init(_ a: Inspection.Predictions, _ b: Inspection.Predictions) {
-        precondition(a.labels == b.labels, "both networks must be evaluated on the same images")
-        self.init(labels: a.labels, predictedA: a.predicted, predictedB: b.predicted)
+    /// From two saved runs' test predictions; nil when either history lacks them for every image.
+    public init?(_ a: TrainingHistory, _ b: TrainingHistory, labels: [Int]) {
+        guard let predictedA = a.testPredictions, let predictedB = b.testPredictions,
+              predictedA.count == labels.count, predictedB.count == labels.count else { return nil }
+        self.init(labels: labels, predictedA: predictedA, predictedB: predictedB)
     }
 }

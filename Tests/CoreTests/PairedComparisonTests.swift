@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Core
 @testable import LessonKit
 
 /// The paired noise check of Exercise 4 and the Mini-Challenge, against the textbook computation
@@ -22,6 +23,16 @@ import Testing
         #expect(paired == PairedComparison(images: 6, onlyARight: 1, onlyBRight: 2, bothWrong: 1))
         #expect(paired.disagreements == 3)
         #expect(abs(paired.difference - 1.0 / 6) < 1e-12)   // 4/6 - 3/6
+    }
+
+    @Test func fromSavedHistories() {
+        var a = TrainingHistory(model: "a", settings: [:]), b = TrainingHistory(model: "b", settings: [:])
+        let labels = [3, 1, 4, 1]
+        #expect(PairedComparison(a, b, labels: labels) == nil)          // older histories: no predictions
+        a.testPredictions = [3, 1, 0, 0]
+        b.testPredictions = [3, 7, 4, 0]
+        #expect(PairedComparison(a, b, labels: labels) == PairedComparison(images: 4, onlyARight: 1, onlyBRight: 1, bothWrong: 1))
+        #expect(PairedComparison(a, b, labels: labels + [5]) == nil)    // predictions for another test set
     }
 
     @Test(arguments: [(10_000, 52, 28), (10_000, 201, 161), (2_000, 5, 5), (500, 0, 7)])
