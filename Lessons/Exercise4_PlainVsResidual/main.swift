@@ -423,17 +423,21 @@ func compareWithMNIST(plain: Entry, resnet: Entry, trainer: ComparisonTrainer, e
     let change = here.difference - onMNIST.difference
     // Two separate test sets: the two gaps' sampling errors add in quadrature.
     let se = (here.standardError * here.standardError + onMNIST.standardError * onMNIST.standardError).squareRoot()
-    let seedNote = trainer.seeds == 1
+    // Seed-to-seed spread can only add to the sampling error: a change within the sampling error
+    // alone stays within the noise whatever the seeds do; a larger one still needs seeds.
+    let unmeasuredSeeds = trainer.seeds == 1
         ? "one seed per network leaves the seed-to-seed spread unmeasured (`--seeds 3` on both datasets measures it)"
-        : "this compares seed \(trainer.baseSeed)'s runs only, the one MNIST run it finds saved"
+        : "this compares the seed-\(trainer.baseSeed) runs only"
+    let verdict = abs(change) > 2 * se
+        ? "more than twice that: suggestive, not proof, as \(unmeasuredSeeds)"
+        : "within twice that: not distinguishable from noise even before the seed-to-seed spread is added to it"
     lesson.say("""
     - Does the gap grow on harder data? ResNet-18 minus PlainNet (seed \(trainer.baseSeed)): \(signedFixed(100 * onMNIST.difference, 2)) points on \
     MNIST (saved run, same settings), \(signedFixed(100 * here.difference, 2)) points on \(data.kind.displayName). \
     \(change == 0 ? "The difference did not move (0.00 points)" : "The difference moved \(Format.fixed(100 * abs(change), 2)) points in \(change > 0 ? "ResNet-18" : "PlainNet")'s favour"); \
     drawing the two test sets gives that change a standard error of \(Format.fixed(100 * se, 2)) points (each gap's paired \
     error, ±\(Format.fixed(100 * onMNIST.standardError, 2)) on MNIST and ±\(Format.fixed(100 * here.standardError, 2)) here, combined), \
-    so the change is \(abs(change) > 2 * se ? "more than twice that: suggestive, not proof" : "within twice that: not distinguishable from noise"), \
-    and \(seedNote).
+    so the change is \(verdict).
     """)
 }
 
