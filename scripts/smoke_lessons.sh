@@ -25,9 +25,11 @@ for entry in "${lessons[@]}"; do
     name=${entry%%|*}
     flags=${entry#*|}
     start=$(date +%s)
+    status=0
     # shellcheck disable=SC2086
-    if ! "$bin/$name" $flags --threads 2 --output "$out" >"$out/$name.log" 2>&1; then
-        echo "smoke: $name $flags FAILED (exit $?); last lines:" >&2
+    "$bin/$name" $flags --threads 2 --output "$out" >"$out/$name.log" 2>&1 || status=$?
+    if [ "$status" -ne 0 ]; then
+        echo "smoke: $name $flags FAILED (exit $status); last lines:" >&2
         tail -20 "$out/$name.log" >&2
         failures=$((failures + 1))
         continue
