@@ -340,7 +340,6 @@ struct Exercise1: ParsableCommand {
             }
         }
         let (model, history, reused) = try run.run({ variant.make() }, narrate: { sentence in lesson.say(sentence) })
-        var predicted = history.testPredictions ?? []
         if reused {
             lesson.say("""
             Reusing the saved run \(lesson.displayPath(URL(fileURLWithPath: run.checkpointPath))): it was trained with exactly these
@@ -349,10 +348,7 @@ struct Exercise1: ParsableCommand {
         } else {
             lesson.say("Trained in \(Format.duration(history.wallSeconds)).")
         }
-        if predicted.isEmpty {
-            // An older history without predictions: score the test set again.
-            predicted = Trainer.predictions(model, DataLoader(data.test, batchSize: 256, shuffle: false)).predicted
-        }
+        let predicted = Inspection.testPredictions(of: model, history: history, test: data.test)
         var counts = [Int](repeating: 0, count: 10)
         for p in predicted where p < counts.count { counts[p] += 1 }
         return Outcome(run: run, history: history, batchAccuracies: reused ? [] : accuracies,

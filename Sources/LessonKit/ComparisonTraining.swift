@@ -16,11 +16,9 @@ public struct ComparedRun<M: Module> {
     public var model: M { models[0] }
     public var testAccuracies: SeedSpread { SeedSpread(histories.map { $0.testAccuracy ?? 0 }) }
 
-    /// The first seed's predicted class for every image of `test`: the ones its history saved at the
-    /// end of training (the numbers behind its test accuracy), else a fresh pass over the test set.
+    /// The first seed's predicted class for every image of `test` (see `Inspection.testPredictions`).
     public func testPredictions(on test: MNISTDataset) -> [Int] {
-        if let saved = history.testPredictions, saved.count == test.count { return saved }
-        return Inspection.predict(model: model, dataset: test).predicted
+        Inspection.testPredictions(of: model, history: history, test: test)
     }
 }
 

@@ -48,6 +48,14 @@ public enum Inspection {
                            classNames: names(for: dataset.kind, classes: 10))
     }
 
+    /// A trained model's predicted class for every image of `test`: the ones `history` saved at the
+    /// end of training (the numbers behind its test accuracy) when it holds them for every image, else
+    /// a fresh pass over the test set (histories written before predictions were saved).
+    public static func testPredictions(of model: any Module, history: TrainingHistory, test: MNISTDataset) -> [Int] {
+        if let saved = history.testPredictions, saved.count == test.count { return saved }
+        return predict(model: model, dataset: test).predicted
+    }
+
     // MARK: - Confusion matrix
 
     /// What `confusionMatrix` found.
