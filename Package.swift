@@ -31,12 +31,31 @@ let package = Package(
         .systemLibrary(name: "CFreeType", path: "Sources/CFreeType", pkgConfig: "freetype2",
                        providers: [.apt(["libfreetype-dev"])]),
 
-        // The network engine: tensors, autograd, layers, losses, optimisers, data, checkpoints.
-        .target(name: "Core", dependencies: [
+        // The network engine, one target per layer of the one-way flow
+        // (kernels <- autograd <- layers <- models, data, checkpoints <- training): SwiftPM refuses
+        // cycles between targets, so a low layer can never reach a high one.
+        // Pure functions on float buffers, over BLAS: no tensors, no graph.
+        .target(name: "Kernels", dependencies: [
                     .target(name: "CBLAS", condition: .when(platforms: [.linux])),
-                    "CZlib",
                 ],
                 swiftSettings: optimisedInDebug),
+        // Tensor, the seeded generator, and every operation's forward and backward.
+        .target(name: "Autograd", dependencies: ["Kernels"], swiftSettings: optimisedInDebug),
+        // nn.Module and PyTorch's layers, losses and optimisers.
+        .target(name: "Layers", dependencies: ["Autograd"], swiftSettings: optimisedInDebug),
+        // The lesson's networks: VGG-16, ResNet-18, PlainNet and their blocks.
+        .target(name: "Models", dependencies: ["Layers"], swiftSettings: optimisedInDebug),
+        // MNIST and Fashion-MNIST from their gzip IDX files, the lesson's transform, the data loader.
+        .target(name: "Data", dependencies: ["Autograd", "CZlib"], swiftSettings: optimisedInDebug),
+        // State dicts and training state in safetensors files, written atomically.
+        .target(name: "Checkpoints", dependencies: ["Layers"], swiftSettings: optimisedInDebug),
+        // The training loop, its history, and stopping and resuming a run.
+        .target(name: "Training", dependencies: ["Layers", "Data", "Checkpoints"],
+                swiftSettings: optimisedInDebug),
+        // `import Core` brings the whole engine, as `import torch` does.
+        .target(name: "Core", dependencies: [
+                    "Kernels", "Autograd", "Layers", "Models", "Data", "Checkpoints", "Training",
+                ]),
         // Figures rendered in Swift and written as PNG through libpng, text through FreeType.
         .target(name: "Charts", dependencies: ["CLibPNG", "CFreeType"],
                 swiftSettings: optimisedInDebug),
@@ -58,7 +77,7 @@ let package = Package(
         .executableTarget(name: "ChartsGallery", dependencies: ["Charts", "Core"],
                           path: "Tools/ChartsGallery"),
 
-        .testTarget(name: "CoreTests", dependencies: ["Core", "LessonKit"],
+        .testTarget(name: "CoreTests", dependencies: ["Core", "LessonKit", "ModelTool"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts", "CLibPNG"]),
     ] + lessons.map { name in

@@ -14,27 +14,18 @@ struct InitProbe {
 
     init(model: VGG16, images: Tensor, labels: [Int]) {
         model.train()
-        var names: [String] = [], means: [Double] = []
-        var convs: [Conv2d] = []
-        var x = images
-        for (blockIndex, block) in model.features.layers.enumerated() {
-            guard let block = block as? Sequential else { x = block(x); continue }
-            for (layerIndex, layer) in block.layers.enumerated() {
-                x = layer(x)
-                if let conv = layer as? Conv2d {
-                    convs.append(conv)
-                    names.append("features.\(blockIndex).\(layerIndex)")
-                }
-                if layer is ReLU { means.append(Double(x.mean().item())) }
-            }
-        }
-        let logits = model.classifier(x.view(x.size(0), -1))
+        // Watch every layer run (forward hooks): each convolution, and the ReLU after it.
+        let trace = ForwardTrace(of: model)
+        let logits = trace.run(model, images)
+        let convs = trace.records.filter { $0.module is Conv2d }
+        let names = convs.map(\.name)
+        let means = trace.records.filter { $0.module is ReLU && $0.name.hasPrefix("features.") }.map { Double($0.output!.mean().item()) }
         let lossTensor = crossEntropy(logits, labels)
         model.zeroGrad()
         lossTensor.backward()
         convNames = names
         reluMeans = means
-        gradNorms = convs.map { Double($0.weight.grad?.norm().item() ?? 0) }
+        gradNorms = convs.map { Double(($0.module as! Conv2d).weight.grad?.norm().item() ?? 0) }
         loss = Double(lossTensor.item())
         model.zeroGrad()
     }

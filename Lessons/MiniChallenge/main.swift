@@ -269,25 +269,20 @@ struct MiniChallenge: ParsableCommand {
         lesson.say("\n✓ Deep ResNet challenge complete!")
     }
 
-    /// Shapes after the stem and each stage for one 1x32x32 image.
+    /// Shapes after the stem and each stage for one 1x32x32 image, read off one watched forward pass.
     func shapeTrace(_ model: any Module) -> String {
         let x = Tensor.randn([1, 1, 32, 32])
-        var lines = ["Input: \(Format.torchSize(x.shape))"]
-        noGrad {
-            model.eval()
-            var y: Tensor
-            var stages: [Sequential]
-            if let m = model as? ResNet {
-                y = relu(m.bn1(m.conv1(x))); stages = m.stages
-            } else if let m = model as? ChallengeResNet {
-                y = m.stemForward(x); stages = m.stages
-            } else { return }
-            lines.append("After the \(stem.rawValue) stem: \(Format.torchSize(y.shape))")
-            for (index, stage) in stages.enumerated() {
-                y = stage(y)
-                lines.append("After layer\(index + 1) (\(stage.layers.count) blocks): \(Format.torchSize(y.shape))")
-            }
-            model.train()
+        let trace = ForwardTrace(of: model)
+        model.eval()
+        noGrad { _ = trace.run(model, x) }
+        model.train()
+        let stages = trace.records.filter { $0.depth == 1 && $0.name.hasPrefix("layer") }
+        guard let first = stages.first else { return "" }
+        var lines = ["Input: \(Format.torchSize(x.shape))",
+                     "After the \(stem.rawValue) stem: \(Format.torchSize(first.inputShape))"]
+        for stage in stages {
+            let blocks = (stage.module as? Sequential)?.layers.count ?? 0
+            lines.append("After \(stage.name) (\(blocks) blocks): \(Format.torchSize(stage.output!.shape))")
         }
         return lines.joined(separator: "\n")
     }

@@ -32,7 +32,7 @@ public enum Inspection {
 
     /// Runs the model on every image of `dataset` (evaluation mode, no gradients, batches of 256).
     public static func predict(model: any Module, dataset: MNISTDataset) -> Predictions {
-        let evaluation = Stepping.evaluate(model: model, dataset: dataset, batchSize: 256, keepLogits: true)
+        let evaluation = Evaluation.run(model: model, dataset: dataset, batchSize: 256, keepLogits: true)
         var confidence: [Double] = []
         if let logits = evaluation.logits {
             let classes = logits.shape[1]

@@ -68,7 +68,7 @@ public struct TrainingRun {
     public func train(_ model: any Module, narrate: @escaping (String) -> Void) throws -> TrainingHistory {
         var history = TrainingHistory(model: name, settings: settings)
         let optimizer = Adam(model.parameters(), lr: data.options.lr)
-        let trainer = Trainer(model: model, optimizer: optimizer)
+        let trainer = Trainer(model: model, optimizer: optimizer, progress: ProgressReporter())
         let batches = data.batchesPerEpoch()
         var position: TrainingPosition?
         if data.options.resume, FileManager.default.fileExists(atPath: resumePath) {

@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 @testable import Core
+@testable import Kernels
+@testable import Autograd
+@testable import Layers
+@testable import Data
+@testable import Checkpoints
+@testable import Training
 
 /// The fast paths in Sources/Core/Kernels against the plain im2col + GEMM convolution.
 @Suite(.serialized) struct KernelTests {

@@ -1,6 +1,13 @@
 import Foundation
 import Testing
 @testable import Core
+@testable import Kernels
+@testable import Autograd
+@testable import Layers
+@testable import Data
+@testable import Checkpoints
+@testable import Training
+@testable import ModelTool
 
 /// What `ModelTool` does, through the functions it calls (`ModelSpec`, `Stepping`), against PyTorch's fixtures.
 @Suite struct ModelToolTests {
@@ -133,7 +140,7 @@ import Testing
         try model.loadStateDict(try Fixtures.load("tiny_resnet.after_step"))
         let io = try Fixtures.load("tiny_resnet.io")
         let dataset = MNISTDataset(images: try io.require("x"), labels: try io.labels("labels"))
-        let evaluation = Stepping.evaluate(model: model, dataset: dataset, batchSize: 3, keepLogits: true)
+        let evaluation = Evaluation.run(model: model, dataset: dataset, batchSize: 3, keepLogits: true)
         let expected = try io.require("eval_logits_after_step")
         #expect(evaluation.predictions == expected.argmax(dim: 1))
         expectClose(evaluation.logits, expected, tolerance: 1e-4, "eval logits")
@@ -151,24 +158,24 @@ import Testing
         let model = try ModelSpec(parsing: "resnet:8,16,32,64:1,1,1,1").makeModel()
         try model.loadStateDict(try Fixtures.load("tiny_resnet_20steps/final"))
         let fixture = MNISTDataset(images: images, labels: labels)
-        let byOne = Stepping.evaluate(model: model, dataset: fixture, batchSize: 1, keepLogits: true)
-        let byFive = Stepping.evaluate(model: model, dataset: fixture, batchSize: 5)
+        let byOne = Evaluation.run(model: model, dataset: fixture, batchSize: 1, keepLogits: true)
+        let byFive = Evaluation.run(model: model, dataset: fixture, batchSize: 5)
         #expect(byOne.predictions == byFive.predictions)
         let logits = try #require(byOne.logits)
         #expect(byOne.predictions == logits.argmax(dim: 1))
-        let limited = Stepping.evaluate(model: model, dataset: fixture, limit: 4)
+        let limited = Evaluation.run(model: model, dataset: fixture, limit: 4)
         #expect(limited.predictions == Array(byOne.predictions.prefix(4)) && limited.total == 4)
 
         let dataRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("data").path
         if FileManager.default.fileExists(atPath: dataRoot) {
             let test = try MNISTDataset(root: dataRoot, kind: .mnist, train: false)
-            let fromFiles = Stepping.evaluate(model: model, dataset: test, limit: 16)
+            let fromFiles = Evaluation.run(model: model, dataset: test, limit: 16)
             #expect(fromFiles.labels == labels)
             #expect(fromFiles.predictions == byOne.predictions)
             expectClose(test.subset(limit: 16).images, images, tolerance: 1e-6, "preprocessed test images")
         }
-        let summary = Stepping.Evaluation(predictions: Array(repeating: 1, count: 10_000),
+        let summary = Evaluation(predictions: Array(repeating: 1, count: 10_000),
                                           labels: Array(repeating: 1, count: 9_871) + Array(repeating: 0, count: 129)).summary
         #expect(summary == "Test accuracy: 0.9871 (9871/10000)")
     }

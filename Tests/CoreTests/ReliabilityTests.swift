@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 @testable import Core
+@testable import Kernels
+@testable import Autograd
+@testable import Layers
+@testable import Data
+@testable import Checkpoints
+@testable import Training
 
 // The rows of docs/errors.md that are tested inside the engine (the rest are in DataTests,
 // SafetensorsTests and, for whole lesson processes, LessonProcessTests), plus interrupt-and-resume,
@@ -188,9 +194,7 @@ private final class SmallRun {
         model = narrowResNet()
         try model.loadStateDict(initial)
         optimizer = Adam(model.parameters(), lr: lr)
-        let progress = ProgressReporter(isTerminal: false)
-        progress.enabled = false
-        trainer = Trainer(model: model, optimizer: optimizer, progress: progress)
+        trainer = Trainer(model: model, optimizer: optimizer)
         loader = DataLoader(dataset, batchSize: 32, shuffle: shuffle, generator: Generator(seed: 99))
     }
 

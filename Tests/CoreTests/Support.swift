@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 @testable import Core
+@testable import Kernels
+@testable import Autograd
+@testable import Layers
+@testable import Data
+@testable import Checkpoints
+@testable import Training
 
 /// PyTorch's reference tensors, copied from ../shared/fixtures/pytorch into Tests/CoreTests/Fixtures.
 enum Fixtures {

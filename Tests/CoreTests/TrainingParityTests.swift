@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 @testable import Core
+@testable import Kernels
+@testable import Autograd
+@testable import Layers
+@testable import Data
+@testable import Checkpoints
+@testable import Training
 
 /// Twenty consecutive Adam steps of the narrow ResNet on real MNIST batches, against PyTorch.
 /// Float32 rounding drifts through Adam, so the bound is the drift PyTorch itself shows between
@@ -20,8 +26,7 @@ import Testing
         let x = try batches.require("x"), labels = try batches.require("labels")
         let (steps, batch) = (x.shape[0], x.shape[1])
         let imageSize = x.count / (steps * batch)
-        let trainer = Trainer(model: model, optimizer: Adam(model.parameters(), lr: 1e-3),
-                              progress: ProgressReporter(isTerminal: false))
+        let trainer = Trainer(model: model, optimizer: Adam(model.parameters(), lr: 1e-3))
         model.train()
         for step in 0..<steps {
             let images = Tensor(Array(x.buffer[(step * batch * imageSize)..<((step + 1) * batch * imageSize)]),

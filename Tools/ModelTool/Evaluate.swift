@@ -49,7 +49,7 @@ struct Evaluate: ParsableCommand {
         let count = min(limit ?? test.count, test.count)
         print("\(spec.displayName): \(weights), \(count) test images, batches of \(batchSize), \(common.threads) threads")
         let start = Date()
-        let result = Stepping.evaluate(model: model, dataset: test, limit: limit, batchSize: batchSize,
+        let result = Evaluation.run(model: model, dataset: test, limit: limit, batchSize: batchSize,
                                        keepLogits: logitsOut != nil)
         print("Evaluated in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
         if let predictionsOut {

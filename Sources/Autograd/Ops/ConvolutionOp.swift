@@ -1,0 +1,49 @@
+import Kernels
+
+/// `F.conv2d`: a 2-D convolution of a batch [N, C, H, W] with weights [O, C, kh, kw].
+public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil,
+                   stride: Int = 1, padding: Int = 0) -> Tensor {
+    let geometry = convolutionGeometry(input, weight, stride: stride, padding: padding)
+    let out = Tensor(uninitialized: [geometry.batch, geometry.outChannels, geometry.outHeight, geometry.outWidth])
+    let inputs = [input, weight] + (bias.map { [$0] } ?? [])
+    // While gradients are recorded, a backward pass may follow (through this convolution or a
+    // trainable layer after it), so the forward keeps Winograd's more exact tile (see
+    // `convForward`); under `noGrad` it may take the faster one.
+    let recording = GradMode.isEnabled
+    Kernels.convForward(input.data, weight.data, map: OutputMap(bias: bias?.data), out.data, geometry,
+                        recording: recording)
+
+    return out.recorded("ConvolutionBackward0", inputs: inputs) { gradOut in
+        let gx = input.requiresGrad ? Tensor(uninitialized: input.shape) : nil
+        let gw = weight.requiresGrad ? Tensor.zeros(weight.shape) : nil
+        let gb = (bias?.requiresGrad ?? false) ? Tensor.zeros(bias!.shape) : nil
+        Kernels.convBackward(input.data, weight.data, gradOut.data,
+                             gx: gx?.data, gw: gw?.data, gb: gb?.data, geometry)
+        return [gx, gw] + (bias == nil ? [] : [gb])
+    }
+}
+
+/// A convolution whose output goes straight through BatchNorm's evaluation-mode map and/or a
+/// ReLU (`Conv2d.callAsFunction(_:then:relu:)` decides when that is allowed). Records nothing.
+package func conv2dFused(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: Int,
+                 affine: (mean: [Float], scale: [Float], shift: [Float])?, relu: Bool) -> Tensor {
+    let geometry = convolutionGeometry(input, weight, stride: stride, padding: padding)
+    let out = Tensor(uninitialized: [geometry.batch, geometry.outChannels, geometry.outHeight, geometry.outWidth])
+    Kernels.convForward(input.data, weight.data, map: OutputMap(bias: bias?.data, affine: affine, relu: relu),
+                        out.data, geometry)
+    return out
+}
+
+/// The shapes of a convolution, after checking that input and weight fit together.
+private func convolutionGeometry(_ input: Tensor, _ weight: Tensor, stride: Int, padding: Int) -> ConvGeometry {
+    precondition(input.rank == 4, "conv2d: expected input [N, C, H, W], got \(Shape.text(input.shape))")
+    precondition(weight.rank == 4 && weight.shape[1] == input.shape[1],
+                 "conv2d: weight \(Shape.text(weight.shape)) does not fit input \(Shape.text(input.shape)) (channels differ)")
+    let geometry = ConvGeometry(batch: input.shape[0], inChannels: input.shape[1],
+                                height: input.shape[2], width: input.shape[3],
+                                outChannels: weight.shape[0], kernelH: weight.shape[2], kernelW: weight.shape[3],
+                                stride: stride, padding: padding)
+    precondition(geometry.outHeight > 0 && geometry.outWidth > 0,
+                 "conv2d: input \(Shape.text(input.shape)) is smaller than the kernel \(Shape.text(weight.shape))")
+    return geometry
+}
