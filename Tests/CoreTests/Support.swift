@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Core
 
-/// PyTorch's reference tensors, copied from ../shared/fixtures/pytorch into Tests/CoreTests/Fixtures.
+/// PyTorch's reference tensors in Tests/CoreTests/Fixtures, written by pytorch/fixtures/generate.py (see Fixtures/README.md).
 enum Fixtures {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 
