@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Side-by-side throughput: the lesson's networks in PyTorch (benchmarks/pytorch_bench.py, the
-# lesson's own classes) and in this project's engine (the `Benchmark` executable), one after the
+# Side-by-side throughput: the lesson's networks in PyTorch (pytorch/benchmarks/pytorch_bench.py,
+# the lesson's own classes) and in this project's engine (the `Benchmark` executable), one after the
 # other in the same run, with the same batch, threads and step definition. Prints a table of
 # ratios (ours / PyTorch images per second) and the peak RSS of each.
 #
@@ -12,7 +12,8 @@
 # machine's speed drifts by 10-30% from minute to minute: one pass can mislead).
 #
 # PyTorch is a tool of this script only: it lives in a virtual environment outside the
-# repository, ../torchenv (relative to the repository root), created on first use.
+# repository, ../torchenv (relative to the repository root; TORCH_VENV=path overrides), created on
+# first use from pytorch/requirements.txt (the pinned versions).
 # Environment: BENCHMARK_BIN=path/to/Benchmark skips the `swift build` (e.g. a side build).
 set -euo pipefail
 
@@ -26,17 +27,17 @@ while [[ $# -gt 0 ]]; do
         --threads) THREADS="$2"; shift 2 ;;
         --batch-size) BATCH="$2"; shift 2 ;;
         --repeat) REPEAT="$2"; shift 2 ;;
-        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "side_by_side.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
 
 # PyTorch, in ../torchenv, installed when missing.
-VENV="$(cd "$ROOT/.." && pwd)/torchenv"
+VENV="${TORCH_VENV:-$(cd "$ROOT/.." && pwd)/torchenv}"
 if ! "$VENV/bin/python" -c "import torch" >/dev/null 2>&1; then
     echo "Installing PyTorch into $VENV (once)..." >&2
     python3 -m venv "$VENV"
-    "$VENV/bin/pip" install torch
+    "$VENV/bin/pip" install -r "$ROOT/pytorch/requirements.txt"
 fi
 
 # This project's benchmark, release build.
@@ -58,7 +59,7 @@ echo "PyTorch $("$VENV/bin/python" -c 'import torch; print(torch.__version__)'),
 for ((pass = 1; pass <= REPEAT; pass++)); do
     for model in "${MODELS[@]}"; do
         for mode in train eval; do
-            "$VENV/bin/python" "$ROOT/benchmarks/pytorch_bench.py" --model "$model" --mode "$mode" "${COMMON[@]}" \
+            "$VENV/bin/python" "$ROOT/pytorch/benchmarks/pytorch_bench.py" --model "$model" --mode "$mode" "${COMMON[@]}" \
                 | tee -a "$OUT/torch.jsonl" >&2
             "$BIN" --model "$model" --mode "$mode" "${COMMON[@]}" --json | tee -a "$OUT/ours.jsonl" >&2
         done

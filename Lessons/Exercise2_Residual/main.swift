@@ -18,7 +18,7 @@ struct Exercise2: ParsableCommand {
         Examples:
           swift run Exercise2_Residual
           swift run Exercise2_Residual --seed 3 --seeds 10
-          swift run Exercise2_Residual --threads 1 --output /tmp/lesson
+          swift run Exercise2_Residual --threads 1 --output output/one-thread
         """)
 
     @OptionGroup var common: RunOptions

@@ -23,7 +23,7 @@ struct Exercise3: ParsableCommand {
           swift run Exercise3_ResNet18              (original schedule: \(OriginalSchedule.resnetEpochs) epochs)
           swift run Exercise3_ResNet18 --quick --seeds 3
           swift run Exercise3_ResNet18 --dataset fashion-mnist --epochs 3
-          swift run Exercise3_ResNet18 --threads 1 --output /tmp/lesson
+          swift run Exercise3_ResNet18 --threads 1 --output output/one-thread
         """)
 
     @OptionGroup var common: RunOptions

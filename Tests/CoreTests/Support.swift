@@ -8,7 +8,7 @@ import Testing
 @testable import Checkpoints
 @testable import Training
 
-/// PyTorch's reference tensors, copied from ../shared/fixtures/pytorch into Tests/CoreTests/Fixtures.
+/// PyTorch's reference tensors in Tests/CoreTests/Fixtures, written by pytorch/fixtures/generate.py (see Fixtures/README.md).
 enum Fixtures {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Evaluate a state_dict (safetensors) with the lesson's PyTorch class on the MNIST test set, in file order, eval mode.
 
-    /work/torchenv/bin/python tools/interop/evaluate_pytorch.py --model resnet18 --weights W.safetensors --out DIR
+    ../torchenv/bin/python pytorch/interop/evaluate_pytorch.py --model resnet18 --weights W.safetensors --out DIR
 
 Loads with strict=True. Writes DIR/<prefix>_logits.safetensors (logits [N,10], labels [N]) and
 DIR/<prefix>_predictions.txt. Last line: `Test accuracy: 0.9871 (9871/10000)`.

@@ -2,7 +2,7 @@
 """Interop check (1), PyTorch side: train the lesson's ResNet18 for a few hundred batches, save its state_dict
 with safetensors.torch.save_file, and evaluate it on the 10000 test images in file order.
 
-    /work/torchenv/bin/python tools/interop/train_resnet18.py --out /tmp/interop --batches 300 --seed 0
+    ../torchenv/bin/python pytorch/interop/train_resnet18.py --out output/interop --batches 300 --seed 0
 
 Writes OUT/resnet18_pytorch.safetensors (the state_dict), OUT/pytorch_logits.safetensors (eval-mode logits
 [10000,10] and labels), OUT/pytorch_predictions.txt (one class per line). The last line printed has the same form

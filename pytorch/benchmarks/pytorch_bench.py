@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""PyTorch half of the side-by-side benchmark: the lesson's own model classes (lesson_models.py,
-copied verbatim), the same step definitions and the same JSON lines as this project's `Benchmark`.
+"""PyTorch half of the side-by-side benchmark (benchmarks/side_by_side.sh): the lesson's own model classes
+(pytorch/lesson_models.py, copied verbatim, shared with the fixtures and the interop checks), the same step
+definitions and the same JSON lines as this project's `Benchmark`.
 
 A training step is zero-grad, forward, loss, backward, Adam step on one fixed random batch of
 1x32x32 images with 10 classes; an evaluation step is a no-grad forward in eval mode.
@@ -15,7 +16,7 @@ import time
 import torch
 import torch.nn as nn
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # pytorch/
 import lesson_models  # noqa: E402
 
 MODELS = {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Interop check (1), comparison: PyTorch's and ModelTool's predictions for the same weights, image by image.
 
-    /work/torchenv/bin/python tools/interop/compare_predictions.py --pytorch-logits P.safetensors \
+    ../torchenv/bin/python pytorch/interop/compare_predictions.py --pytorch-logits P.safetensors \
         --swift-logits S.safetensors [--swift-predictions S.txt]
 
 Reports accuracy on both sides, how many predictions differ, and for each differing image the top-2 logit margin
