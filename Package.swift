@@ -13,10 +13,6 @@ let lessons = [
 let package = Package(
     name: "ModernArchitectures",
     platforms: [.macOS(.v13)],
-    products: [
-        .library(name: "Core", targets: ["Core"]),
-        .library(name: "Charts", targets: ["Charts"]),
-    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],

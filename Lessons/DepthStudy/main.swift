@@ -107,7 +107,7 @@ struct DepthStudy: ParsableCommand {
     }
 
     func run() throws {
-        runLesson {
+        runLesson(common) {
             // The variant without BatchNorm gets its own folder and report, so both can be compared.
             let lesson = try common.apply(lesson: noBatchNorm ? "DepthStudy_noBN" : "DepthStudy")
             try runLessonBody(lesson)

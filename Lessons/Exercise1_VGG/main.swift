@@ -46,7 +46,7 @@ struct Exercise1: ParsableCommand {
     var batchnorm = false
 
     func run() throws {
-        runLesson {
+        runLesson(common) {
             let lesson = try common.apply(lesson: "Exercise1_VGG")
             let data = try LessonData.load(training)
             try runLessonBody(lesson, data: data)

@@ -31,9 +31,11 @@ struct Exercise2: ParsableCommand {
     }
 
     func run() throws {
-        let lesson = try common.apply(lesson: "Exercise2_Residual")
-        try runLessonBody(lesson)
-        try lesson.writeReport()
+        try common.scoped {
+            let lesson = try common.apply(lesson: "Exercise2_Residual")
+            try runLessonBody(lesson)
+            try lesson.writeReport()
+        }
     }
 
     func runLessonBody(_ lesson: Narrator) throws {

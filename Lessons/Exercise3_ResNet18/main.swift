@@ -30,7 +30,7 @@ struct Exercise3: ParsableCommand {
     @OptionGroup var training: TrainingOptions
 
     func run() throws {
-        runLesson {
+        runLesson(common) {
             let lesson = try common.apply(lesson: "Exercise3_ResNet18")
             let data = try LessonData.load(training)
             try runLessonBody(lesson, data: data)

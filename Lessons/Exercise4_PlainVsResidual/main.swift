@@ -33,7 +33,7 @@ struct Exercise4: ParsableCommand {
 
     func run() throws {
         // Data and output folder are checked before the lesson says anything; a problem is one line on stderr.
-        runLesson {
+        runLesson(common) {
             let data = try LessonData.load(training)
             let lesson = try common.apply(lesson: "Exercise4_PlainVsResidual")
             try runLessonBody(lesson, data: data)

@@ -33,7 +33,7 @@ struct Exercise5: ParsableCommand {
     var plain18: Bool?
 
     func run() throws {
-        runLesson {
+        runLesson(common) {
             let data = try LessonData.load(training)
             let lesson = try common.apply(lesson: "Exercise5_GradientFlow")
             try runLessonBody(lesson, data: data)

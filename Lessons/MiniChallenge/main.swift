@@ -84,7 +84,7 @@ struct MiniChallenge: ParsableCommand {
     }
 
     func run() throws {
-        runLesson {
+        runLesson(common) {
             let data = try LessonData.load(training)
             let lesson = try common.apply(lesson: "MiniChallenge")
             try runLessonBody(lesson, data: data)

@@ -52,7 +52,7 @@ public enum AtomicFile {
 
     /// For tests: files written inside `folder` stop with ENOSPC (a full disk) after `bytes`
     /// bytes, as a real full disk stops a write part-way.
-    nonisolated(unsafe) static var simulatedFullDisk: (folder: String, bytes: Int)?
+    @TaskLocal static var simulatedFullDisk: (folder: String, bytes: Int)?
 
     /// Creates `temporary` (it must not exist yet), writes every byte and flushes it to disk.
     private static func writeAndSync(_ data: Data, to temporary: String, reportedAs path: String) throws {

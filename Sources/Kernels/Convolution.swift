@@ -49,7 +49,7 @@ extension ConvGeometry {
 extension Kernels {
     /// Whether 3x3 / stride 1 / padding 1 convolutions go through Winograd (`Winograd.swift`);
     /// off, every convolution is im2col + GEMM. Tests compare the two.
-    nonisolated(unsafe) static var useWinograd = true
+    static var useWinograd: Bool { KernelOptions.current.winograd }
 
     /// Unfolds one image [C, H, W] into `col` rows of length `ld`, starting at column 0 of `col`.
     ///
@@ -118,7 +118,7 @@ extension Kernels {
 
     /// Columns of unfolded images per block, in floats (1 MB): a block's unfolded matrix is
     /// written and read again by its product while it is still in the core's L2 cache.
-    nonisolated(unsafe) static var im2colBlockFloats = 262_144
+    static var im2colBlockFloats: Int { KernelOptions.current.im2colBlockFloats }
 
     /// How many workers share the images of a batch: one per core, but no more than there are
     /// images. With fewer images than cores, each product is split across the cores instead

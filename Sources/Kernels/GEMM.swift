@@ -43,7 +43,7 @@ extension Kernels {
                         a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
             return
         }
-        DispatchQueue.concurrentPerform(iterations: blocks) { block in
+        Threads.concurrentPerform(blocks) { block in
             let units = side / unit
             let start = units * block / blocks * unit
             let end = block == blocks - 1 ? side : units * (block + 1) / blocks * unit
@@ -71,7 +71,7 @@ extension Kernels {
             for i in 0..<count { body(i) }
             return
         }
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        Threads.concurrentPerform(workers) { worker in
             for i in (count * worker / workers)..<(count * (worker + 1) / workers) { body(i) }
         }
     }

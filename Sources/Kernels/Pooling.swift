@@ -18,7 +18,7 @@ extension Kernels {
     /// Padding counts as minus infinity, so it never wins; the first maximum wins ties.
     package static func maxPool(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
                         _ argmax: UnsafeMutablePointer<Int32>, _ g: PoolGeometry) {
-        if useFastPooling && g.kernel == 2 && g.stride == 2 && g.padding == 0 {
+        if KernelOptions.current.fastPooling && g.kernel == 2 && g.stride == 2 && g.padding == 0 {
             maxPool2x2(x, y, argmax, g)
             return
         }
@@ -49,7 +49,6 @@ extension Kernels {
     }
 
     /// Whether 2x2 / stride 2 windows take `maxPool2x2`; tests compare it with the general loop.
-    nonisolated(unsafe) static var useFastPooling = true
 
     /// `maxPool` for VGG's 2x2 windows with stride 2: eight outputs at a time, the four
     /// candidates of each window the even and odd elements of two 16-wide loads. The same

@@ -12,25 +12,40 @@ import CBLAS
 /// across threads unless its parts are combined in a fixed order, so a run is reproducible for a
 /// given seed and thread count.
 public enum Threads {
-    nonisolated(unsafe) public private(set) static var count: Int = {
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        setBLASThreads(cores)
-        return cores
-    }()
+    /// The cores the engine uses here: all of them, or what the innermost `using` scope set.
+    public static var count: Int { scoped ?? all }
 
-    /// Sets the number of threads (the `--threads` flag). Values below 1 mean 1.
-    public static func set(_ threads: Int) {
-        count = max(1, threads)
-        setBLASThreads(count)
-    }
-
-    private static func setBLASThreads(_ threads: Int) {
+    @TaskLocal private static var scoped: Int?
+    private static let all: Int = {
         _ = BLASCore.ready
         _ = MemoryPolicy.applied
         #if !canImport(Accelerate)
         // BLAS runs on the calling thread; the engine spreads products over cores (GEMM.swift).
         openblas_set_num_threads(1)
         #endif
+        return ProcessInfo.processInfo.activeProcessorCount
+    }()
+
+    /// Runs `body` on `threads` cores (the `--threads` flag; values below 1 mean 1).
+    public static func using<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T {
+        _ = all   // BLAS set up once, before the first product
+        return try $scoped.withValue(max(1, threads)) { try body() }
+    }
+
+    /// The same for asynchronous code.
+    public static func using<T>(_ threads: Int, _ body: () async throws -> T) async rethrows -> T {
+        _ = all
+        return try await $scoped.withValue(max(1, threads)) { try await body() }
+    }
+
+    /// Runs `body(0..<workers)` in parallel on Dispatch's threads. Task-local values do not follow
+    /// work onto those threads, so each worker is given the caller's thread count and kernel options
+    /// again: a kernel called inside sees what its caller sees.
+    static func concurrentPerform(_ workers: Int, _ body: (Int) -> Void) {
+        let (threads, options) = (count, KernelOptions.current)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            $scoped.withValue(threads) { KernelOptions.$current.withValue(options) { body(worker) } }
+        }
     }
 }
 
@@ -43,7 +58,7 @@ package func parallelFor(_ n: Int, costPerItem: Int = 1, _ body: (Range<Int>) ->
         body(0..<n)
         return
     }
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+    Threads.concurrentPerform(workers) { worker in
         let start = n * worker / workers
         let end = n * (worker + 1) / workers
         if start < end { body(start..<end) }
@@ -69,6 +84,6 @@ extension Kernels {
                                    _ body: (_ worker: Int, _ images: Range<Int>) -> Void) {
         let workers = workers ?? workerCount(for: batch)
         func share(_ worker: Int) -> Range<Int> { (batch * worker / workers)..<(batch * (worker + 1) / workers) }
-        if workers == 1 { body(0, share(0)) } else { DispatchQueue.concurrentPerform(iterations: workers) { body($0, share($0)) } }
+        if workers == 1 { body(0, share(0)) } else { Threads.concurrentPerform(workers) { body($0, share($0)) } }
     }
 }

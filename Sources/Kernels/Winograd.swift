@@ -41,7 +41,7 @@ extension Kernels {
     /// (CPU seconds per eval step, 1 thread): 16 MB groups 0.89-1.14 s, 4 MB 0.70-0.73 s,
     /// 1 MB 0.70-0.82 s: small enough that a GEMM's operand is still in L2/L3 when it is read,
     /// large enough that each of the 16 (or 36) GEMMs has hundreds of columns.
-    nonisolated(unsafe) static var winogradGroupFloats = 1_048_576
+    static var winogradGroupFloats: Int { KernelOptions.current.winogradGroupFloats }
 
     /// The distance between two of the Winograd planes (16, or 36 for F(4x4, 3x3)), in floats:
     /// the plane's size rounded up to a cache line, plus one more line.
@@ -63,7 +63,7 @@ extension Kernels {
     /// Whether the layers `winogradTile` picks use F(4x4, 3x3) (`WinogradF4.swift`) for the input
     /// and weight gradients and for a forward pass that no backward pass follows; off, every
     /// layer uses F(2x2, 3x3). Tests and the benchmark compare the two.
-    nonisolated(unsafe) public static var useLargeWinogradTiles = true
+    static var useLargeWinogradTiles: Bool { KernelOptions.current.largeWinogradTiles }
 
     /// The tile a layer uses: F(4x4, 3x3) when its planes divide into 4x4 blocks and are at least
     /// 16x16 (the 32x32 and 16x16 layers of the lesson's networks), F(2x2, 3x3) otherwise.

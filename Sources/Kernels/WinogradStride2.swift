@@ -35,7 +35,7 @@
 extension Kernels {
     /// Whether the stride-2 3x3 layers use this path (with `useWinograd`); off, they are
     /// im2col + GEMM. Tests and the benchmark compare the two.
-    nonisolated(unsafe) public static var useStrideTwoWinograd = true
+    static var useStrideTwoWinograd: Bool { KernelOptions.current.strideTwoWinograd }
 
     /// Transformed values per tile: 5 x 5.
     static let strideTwoPositions = 25

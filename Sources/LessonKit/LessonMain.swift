@@ -2,12 +2,12 @@ import ArgumentParser
 import Foundation
 import Core
 
-/// Runs a lesson's body and turns any reported problem into one message on stderr and a
+/// Runs a lesson's body (on `--threads` cores, with the generator seeded `--seed`) and turns any reported problem into one message on stderr and a
 /// non-zero exit, never a crash trace. An interrupted run (which printed its own message) exits
 /// with 130, the shell's status for Ctrl-C.
-public func runLesson(_ body: () throws -> Void) -> Never {
+public func runLesson(_ options: RunOptions, _ body: () throws -> Void) -> Never {
     do {
-        try body()
+        try options.scoped(body)
         exit(0)
     } catch let code as ExitCode {
         exit(code.rawValue)

@@ -19,7 +19,13 @@ public struct RunOptions: ParsableArguments {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads)).") }
     }
 
-    /// Applies the seed and thread count, and checks the output folder (and, with `--resume`, that
+    /// Runs `body` on `--threads` cores with the default generator seeded `--seed` (both scoped to
+    /// `body`, see `Threads` and `Random`).
+    public func scoped<T>(_ body: () throws -> T) rethrows -> T {
+        try Threads.using(threads) { try Random.withSeed(seed) { try body() } }
+    }
+
+    /// Sets up the process for a lesson, and checks the output folder (and, with `--resume`, that
     /// there is an interrupted run in it to resume). Call before narrating.
     public func apply(lesson: String) throws -> Narrator {
         // A write past a file-size limit then fails with a message instead of killing the process.
@@ -28,8 +34,6 @@ public struct RunOptions: ParsableArguments {
         setvbuf(stdout, nil, _IOLBF, 0)
         // Ctrl-C and SIGTERM: one line and status 130, or, during training, a saved checkpoint.
         Interrupt.install()
-        Threads.set(threads)
-        Random.manualSeed(seed)
         let root = try OutputFolder.prepare(output, lesson: lesson)
         if TrainingOptions.resumeRequested { try ResumeState.checkSomethingToResume(output: output) }
         return Narrator(lesson: lesson, output: root)

@@ -71,7 +71,7 @@ public final class Trainer {
             guard position.epoch >= 1, position.epoch <= epochs else {
                 throw CoreError("cannot resume at epoch \(position.epoch): this run has \(epochs) epoch\(epochs == 1 ? "" : "s")")
             }
-            Random.global = Generator(state: position.globalGeneratorState)
+            Random.global.state = position.globalGeneratorState
         }
         for epoch in (position?.epoch ?? 1)...epochs {
             let resume = position?.epoch == epoch ? position : nil

@@ -4,7 +4,7 @@ import LessonKit
 
 /// Saved runs with other settings are retrained and replace a saved run of the same file name, so
 /// a Fashion-MNIST or a quick run must not share the full MNIST run's files (`TrainingRun.fileStem`).
-@Suite struct CheckpointNamingTests {
+@Suite(.ownGenerator) struct CheckpointNamingTests {
     @Test func datasetAndQuickRunsGetTheirOwnFiles() {
         #expect(TrainingRun.fileStem(name: "resnet18", dataset: .mnist, quick: false) == "resnet18")
         #expect(TrainingRun.fileStem(name: "resnet18", dataset: .fashionMNIST, quick: false) == "resnet18-fashion-mnist")

@@ -64,7 +64,7 @@ private struct SmallRun {
     }
 }
 
-@Suite struct CheckpointTests {
+@Suite(.ownGenerator) struct CheckpointTests {
     /// Save in the middle of an epoch, load into a fresh model and optimiser, continue: bit-identical to an
     /// uninterrupted run (same thread count).
     @Test func resumingIsBitIdentical() throws {

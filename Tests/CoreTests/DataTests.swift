@@ -30,7 +30,7 @@ private func writeSplit(_ folder: URL, train: Bool = false, labels: [UInt8]) thr
     try idx([labels.count], payload: labels).write(to: folder.appendingPathComponent("\(prefix)-labels-idx1-ubyte"))
 }
 
-@Suite struct IDXTests {
+@Suite(.ownGenerator) struct IDXTests {
     @Test func readsAWellFormedFile() throws {
         let array = try IDX.decode([UInt8](idx([2, 1, 3], payload: [1, 2, 3, 4, 5, 6])), rank: 3, file: "x")
         #expect(array.dims == [2, 1, 3])
@@ -109,7 +109,7 @@ private func writeSplit(_ folder: URL, train: Bool = false, labels: [UInt8]) thr
     }
 }
 
-@Suite struct MNISTDatasetTests {
+@Suite(.ownGenerator) struct MNISTDatasetTests {
     @Test func transformMatchesPyTorch() throws {
         let test = try MNISTDataset(root: dataRoot, kind: .mnist, train: false)
         #expect(test.count == 10000)
@@ -206,7 +206,7 @@ private func fakeDataset(_ count: Int) -> MNISTDataset {
                  labels: (0..<count).map { $0 % 10 })
 }
 
-@Suite struct DataLoaderTests {
+@Suite(.ownGenerator) struct DataLoaderTests {
     /// One epoch as the image indices of each batch (read back from the pixel values).
     private func epoch(_ loader: DataLoader) -> [[Int]] {
         loader.map { batch in

@@ -61,7 +61,7 @@ func randomInput(_ shape: [Int], seed: UInt64, low: Float = -1, high: Float = 1)
     Tensor.uniform(shape, low: low, high: high, generator: Generator(seed: seed))
 }
 
-@Suite struct FiniteDifferenceTests {
+@Suite(.ownGenerator) struct FiniteDifferenceTests {
     @Test func broadcastArithmetic() {
         let a = randomInput([2, 3, 4], seed: 1), b = randomInput([3, 1], seed: 2)
         GradientCheck(inputs: [a, b]) { $0[0] + $0[1] }.run("add with broadcasting")
@@ -213,7 +213,7 @@ func randomInput(_ shape: [Int], seed: UInt64, low: Float = -1, high: Float = 1)
 }
 
 /// Backward bookkeeping: accumulation, shared gradients, no-grad, leaves.
-@Suite struct AutogradTests {
+@Suite(.ownGenerator) struct AutogradTests {
     @Test func gradientsAccumulateUntilCleared() {
         let x = Tensor([1, 2, 3], shape: [3], requiresGrad: true)
         (x * 2).sum().backward()

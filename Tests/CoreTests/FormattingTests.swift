@@ -2,7 +2,7 @@ import Testing
 @testable import LessonKit
 
 /// The lessons' number and word formatting, as the narration prints it.
-@Suite struct FormattingTests {
+@Suite(.ownGenerator) struct FormattingTests {
     @Test func thousandsGroupLikePython() {
         #expect(Format.thousands(11_172_810) == "11,172,810")
         #expect(Format.thousands(-4_728_266) == "-4,728,266")

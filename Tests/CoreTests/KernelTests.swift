@@ -9,24 +9,22 @@ import Testing
 @testable import Training
 
 /// The fast paths in Sources/Core/Kernels against the plain im2col + GEMM convolution.
-@Suite(.serialized) struct KernelTests {
-    /// Runs `body` with Winograd switched on or off, restoring the setting afterwards.
+@Suite(.ownGenerator) struct KernelTests {
+    /// Runs `body` with Winograd switched on or off.
     func withWinograd<T>(_ on: Bool, _ body: () -> T) -> T {
-        let saved = Kernels.useWinograd
-        Kernels.useWinograd = on
-        defer { Kernels.useWinograd = saved }
-        return body()
+        var options = KernelOptions.current
+        options.winograd = on
+        return KernelOptions.with(options, body)
     }
 
     /// Largest absolute difference over the largest magnitude of the reference.
     func relative(_ a: Tensor, _ b: Tensor) -> Float { relativeError(a, b) }
 
-    /// Runs `body` with F(4x4, 3x3) tiles allowed or not, restoring the setting afterwards.
+    /// Runs `body` with F(4x4, 3x3) tiles allowed or not.
     func withLargeTiles<T>(_ on: Bool, _ body: () -> T) -> T {
-        let saved = Kernels.useLargeWinogradTiles
-        Kernels.useLargeWinogradTiles = on
-        defer { Kernels.useLargeWinogradTiles = saved }
-        return body()
+        var options = KernelOptions.current
+        options.largeWinogradTiles = on
+        return KernelOptions.with(options, body)
     }
 
     /// Winograd F(2x2, 3x3) (and F(3x3, 2x2) for the weight gradient) is a re-association of the
@@ -108,10 +106,7 @@ import Testing
         let direct = run(false)
         // One core, and more cores than this machine may have (the batch split differs).
         for threads in [1, 3] {
-            let saved = Threads.count
-            Threads.set(threads)
-            defer { Threads.set(saved) }
-            let fast = run(true)
+            let fast = Threads.using(threads) { run(true) }
             #expect(relative(fast.y, direct.y) <= 1e-5, "forward \(shape), \(threads) threads")
             #expect(relative(fast.gx, direct.gx) <= 1e-5, "input gradient \(shape), \(threads) threads")
             #expect(relative(fast.gw, direct.gw) <= 1e-5, "weight gradient \(shape), \(threads) threads")
@@ -223,9 +218,11 @@ import Testing
         func run(_ kernel: Int, _ stride: Int, small: Bool) -> [Tensor] {
             let weight = Tensor.randn([7, 5, kernel, kernel], requiresGrad: true, generator: Generator(seed: 13))
             let gy = Tensor.randn([6, 7, side / stride, side / stride], generator: Generator(seed: 14))
-            let saved = (Kernels.winogradGroupFloats, Kernels.im2colBlockFloats)
-            if small { (Kernels.winogradGroupFloats, Kernels.im2colBlockFloats) = (1, 1) }
-            defer { (Kernels.winogradGroupFloats, Kernels.im2colBlockFloats) = saved }
+            var options = KernelOptions.current
+            if small { (options.winogradGroupFloats, options.im2colBlockFloats) = (1, 1) }
+            return KernelOptions.with(options) { pass(kernel, stride, weight, gy) }
+        }
+        func pass(_ kernel: Int, _ stride: Int, _ weight: Tensor, _ gy: Tensor) -> [Tensor] {
             x.grad = nil
             let y = conv2d(x, weight: weight, stride: stride, padding: kernel / 2)
             y.backward(gy)
@@ -295,9 +292,11 @@ import Testing
         let x = Tensor(values, shape: [3, 4, h, w], requiresGrad: true)
         let gy = Tensor.randn([3, 4, h / 2, w / 2], generator: generator)
         func run(_ fast: Bool) -> (y: [Float], gx: [Float]) {
-            let saved = Kernels.useFastPooling
-            Kernels.useFastPooling = fast
-            defer { Kernels.useFastPooling = saved }
+            var options = KernelOptions.current
+            options.fastPooling = fast
+            return KernelOptions.with(options) { pass() }
+        }
+        func pass() -> (y: [Float], gx: [Float]) {
             x.grad = nil
             let y = maxPool2d(x, kernelSize: 2, stride: 2)
             y.backward(gy)

@@ -8,7 +8,7 @@ import Testing
 @testable import Training
 
 /// Each layer's forward and backward against PyTorch's, from `layers.safetensors`.
-@Suite struct LayerParityTests {
+@Suite(.ownGenerator) struct LayerParityTests {
     let fixture: StateDict
     init() throws { fixture = try Fixtures.load("layers") }
 

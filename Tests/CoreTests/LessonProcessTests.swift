@@ -95,7 +95,7 @@ private func expectCleanFailure(_ run: Finished, status: Int32, mentions needles
     }
 }
 
-@Suite struct LessonFlagTests {
+@Suite(.ownGenerator) struct LessonFlagTests {
     /// Bad flag values: argument-parser's validation exit (64), one error line and the short usage.
     @Test(.enabled(if: training != nil, notBuilt), arguments: [
         (["--batch-size", "0"], "--batch-size must be at least 1"),
@@ -121,7 +121,7 @@ private func expectCleanFailure(_ run: Finished, status: Int32, mentions needles
     }
 }
 
-@Suite struct LessonDataAndOutputTests {
+@Suite(.ownGenerator) struct LessonDataAndOutputTests {
     @Test(.enabled(if: training != nil, notBuilt))
     func aDataFolderWithoutTheFiles() throws {
         let empty = try scratch()
@@ -184,7 +184,7 @@ private func expectCleanFailure(_ run: Finished, status: Int32, mentions needles
     }
 }
 
-@Suite struct LessonInterruptTests {
+@Suite(.ownGenerator) struct LessonInterruptTests {
     /// Ctrl-C during training: the step finishes, the resume state is saved, the exact resume
     /// command is printed, the exit status is 130; `--resume` then continues from it.
     @Test(.enabled(if: training != nil, notBuilt))
@@ -192,8 +192,9 @@ private func expectCleanFailure(_ run: Finished, status: Int32, mentions needles
         let output = try scratch()
         let flags = ["--quick", "--threads", "2", "--no-plain18", "--output", output.path]
         let first = try runLesson(training!, flags) { process, read in
-            // "Training ..." is said just before the loop starts: give it a moment to be inside it.
-            if waitFor("Training ", in: read, process: process) { Thread.sleep(forTimeInterval: 3); process.interrupt() }
+            // The time estimate is said after the first batches: the loop is running then, however
+            // loaded the machine is.
+            if waitFor("(measured ", in: read, process: process) { process.interrupt() }
         }
         #expect(first.status == 130, "stderr: \(first.stderr)")
         #expect(first.stderr.contains("stopped at epoch 1 of 2"), "stderr: \(first.stderr)")

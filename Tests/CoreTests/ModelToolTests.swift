@@ -10,7 +10,7 @@ import Testing
 @testable import ModelTool
 
 /// What `ModelTool` does, through the functions it calls (`ModelSpec`, `Stepping`), against PyTorch's fixtures.
-@Suite struct ModelToolTests {
+@Suite(.ownGenerator) struct ModelToolTests {
     // MARK: model names
 
     @Test func parsesEveryModelName() throws {

@@ -27,7 +27,7 @@ func tinyResNet() -> ResNet {
 
 /// Whole networks against PyTorch: one training step (logits, loss, every gradient, the weights
 /// and BatchNorm buffers after Adam), then evaluation-mode logits.
-@Suite struct NetworkParityTests {
+@Suite(.ownGenerator) struct NetworkParityTests {
     @Test(arguments: ["tiny_resnet", "tiny_vgg"])
     func oneTrainingStep(_ name: String) throws {
         let model: any Module = name == "tiny_resnet" ? tinyResNet() : TinyVGG()

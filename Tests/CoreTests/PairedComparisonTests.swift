@@ -5,7 +5,7 @@ import Core
 
 /// The paired noise check of Exercise 4 and the Mini-Challenge, against the textbook computation
 /// written out image by image.
-@Suite struct PairedComparisonTests {
+@Suite(.ownGenerator) struct PairedComparisonTests {
     /// Standard error of the mean of explicit per-image scores (B right) - (A right).
     func explicitStandardError(images: Int, onlyA: Int, onlyB: Int) -> Double {
         let scores = Array(repeating: -1.0, count: onlyA) + Array(repeating: 1.0, count: onlyB)

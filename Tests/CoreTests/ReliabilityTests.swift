@@ -56,7 +56,7 @@ private func expectBitIdentical(_ a: StateDict, _ b: StateDict, sourceLocation: 
 
 // MARK: - Bad files: what the parsers' existing tests do not cover
 
-@Suite struct BadDataFileTests {
+@Suite(.ownGenerator) struct BadDataFileTests {
     @Test func refusesAHeaderClaimingATrillionImagesWithoutAllocating() {
         // 10^12 = 1000000 x 1000 x 1000: refused from the header, before any allocation.
         expectFailure("f.idx", "1000000 x 1000 x 1000 = 1000000000000 bytes", "holds 4", "truncated") {
@@ -100,7 +100,7 @@ private func expectBitIdentical(_ a: StateDict, _ b: StateDict, sourceLocation: 
     }
 }
 
-@Suite struct BadCheckpointTests {
+@Suite(.ownGenerator) struct BadCheckpointTests {
     /// A model file with one entry too few, one too many, or one of the wrong shape.
     private func savedModel(_ edit: (inout StateDict) -> Void) throws -> String {
         var dict = narrowResNet().stateDict()
@@ -153,7 +153,7 @@ private func expectBitIdentical(_ a: StateDict, _ b: StateDict, sourceLocation: 
 
 // MARK: - A full disk
 
-@Suite(.serialized) struct FullDiskTests {
+@Suite(.serialized, .ownGenerator) struct FullDiskTests {
     @Test func aFullDiskNamesTheFileSaysWhatToDoAndKeepsTheOldFile() throws {
         let folder = try scratchFolder("fulldisk")
         let path = folder.appendingPathComponent("model.safetensors").path
@@ -161,8 +161,11 @@ private func expectBitIdentical(_ a: StateDict, _ b: StateDict, sourceLocation: 
         try model.save(to: path)
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
 
-        AtomicFile.simulatedFullDisk = (folder.path, 64)
-        defer { AtomicFile.simulatedFullDisk = nil }
+        try AtomicFile.$simulatedFullDisk.withValue((folder.path, 64)) { try fullDiskAfterSave(folder, path, before) }
+        try narrowResNet().save(to: path)  // with space again, saving works
+    }
+
+    private func fullDiskAfterSave(_ folder: URL, _ path: String, _ before: Data) throws {
         Random.manualSeed(99)
         expectFailure(path, "No space left on device", "Free some disk space", "--output") {
             try narrowResNet().save(to: path)
@@ -173,8 +176,6 @@ private func expectBitIdentical(_ a: StateDict, _ b: StateDict, sourceLocation: 
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before, "the previous file is intact")
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix(".") }
         #expect(leftovers.isEmpty, "no temporary file left behind: \(leftovers)")
-        AtomicFile.simulatedFullDisk = nil
-        try narrowResNet().save(to: path)  // with space again, saving works
     }
 }
 
@@ -208,7 +209,7 @@ private let initialWeights: StateDict = {
     return narrowResNet().stateDict()
 }()
 
-@Suite(.serialized) struct InterruptResumeTests {
+@Suite(.serialized, .ownGenerator) struct InterruptResumeTests {
     /// Interrupting after `k` steps (mid-epoch 1, at the end of epoch 1, mid-epoch 2), saving,
     /// loading into a fresh model and optimiser and resuming gives the weights, BatchNorm
     /// statistics, Adam state and losses of the uninterrupted run, bit for bit.
@@ -287,16 +288,16 @@ private let initialWeights: StateDict = {
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         run.trainer.shouldStop = { steps += 1; return steps == 4 }
         guard case let .interrupted(second) = try run.run(from: first) else { Issue.record("not interrupted"); return }
-        AtomicFile.simulatedFullDisk = (folder.path, 4096)
-        defer { AtomicFile.simulatedFullDisk = nil }
-        expectFailure(path, "No space left on device") {
-            try ResumeCheckpoint.save(model: run.model, optimizer: run.optimizer, position: second, history: run.history, to: path)
+        AtomicFile.$simulatedFullDisk.withValue((folder.path, 4096)) {
+            expectFailure(path, "No space left on device") {
+                try ResumeCheckpoint.save(model: run.model, optimizer: run.optimizer, position: second, history: run.history, to: path)
+            }
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }
 }
 
-@Suite(.serialized) struct DivergenceTests {
+@Suite(.serialized, .ownGenerator) struct DivergenceTests {
     /// A batch whose loss is NaN stops the run at that batch, names it, suggests a smaller
     /// learning rate, and leaves the weights of the last good step.
     @Test func aNaNLossStopsAtThatBatchAndKeepsTheLastGoodWeights() throws {
@@ -325,7 +326,7 @@ private let initialWeights: StateDict = {
     }
 }
 
-@Suite(.serialized) struct DeterminismTests {
+@Suite(.serialized, .ownGenerator) struct DeterminismTests {
     /// The same seed and thread count give bit-identical losses and weights.
     @Test func sameSeedAndThreadsGiveBitIdenticalRuns() throws {
         let threads = Threads.count
@@ -357,7 +358,7 @@ private let initialWeights: StateDict = {
 
 // MARK: - The fuzzers' corpus and regressions, replayed
 
-@Suite struct FuzzRegressionTests {
+@Suite(.ownGenerator) struct FuzzRegressionTests {
     private static let fuzzFolder = packageRoot.appendingPathComponent("fuzz")
 
     private static func inputs(_ target: String) -> [URL] {

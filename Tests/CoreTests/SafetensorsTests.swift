@@ -25,7 +25,7 @@ private func decode(_ header: String, data: [UInt8] = [], length: UInt64? = nil)
     _ = try Safetensors.decode(safetensorsBytes(header: header, data: data, length: length), file: "crafted.safetensors")
 }
 
-@Suite struct SafetensorsTests {
+@Suite(.ownGenerator) struct SafetensorsTests {
     @Test func roundTripKeepsValuesShapesDtypesAndMetadata() throws {
         var dict = StateDict()
         dict.set("layer.weight", Tensor([1.5, -2, 3.25, .pi, -0.0, 1e-30], shape: [2, 3]))
@@ -201,7 +201,7 @@ private func decode(_ header: String, data: [UInt8] = [], length: UInt64? = nil)
     }
 }
 
-@Suite struct AtomicFileTests {
+@Suite(.ownGenerator) struct AtomicFileTests {
     @Test func replacesTheFileAndLeavesNoTemporaryFile() throws {
         let folder = try temporaryFolder()
         let path = folder.appendingPathComponent("out.bin").path
@@ -234,7 +234,7 @@ private func decode(_ header: String, data: [UInt8] = [], length: UInt64? = nil)
     }
 }
 
-@Suite struct HeaderJSONTests {
+@Suite(.ownGenerator) struct HeaderJSONTests {
     @Test func parsesEscapesAndKeepsKeyOrder() throws {
         let value = try JSONParser.parse(Array(#" {"z": "a\"b\\c\u00e9\ud83d\ude00", "a": [1, -2, 3.5e1, true, null]} "#.utf8))
         #expect(value == .object([

@@ -21,7 +21,7 @@ private func stateDictParameters(_ model: any Module) -> Int {
         .reduce(0) { $0 + $1.tensor.count }
 }
 
-@Suite struct SummaryTests {
+@Suite(.ownGenerator) struct SummaryTests {
     @Test func resnet18CountsMatchTheLesson() {
         let model = ResNet18()
         let summary = ModelSummary(model: model, input: [1, 1, 32, 32])

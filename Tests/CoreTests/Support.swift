@@ -102,3 +102,19 @@ func expectStateWithinDrift(_ state: StateDict, _ expected: StateDict, drift: [S
         #expect(Double(worst) <= bound, "\(key): max difference \(worst) > \(bound)", sourceLocation: sourceLocation)
     }
 }
+
+/// Gives each test its own default generator, seeded 0 (see `Random`): tests run side by side,
+/// and one test's draws never shift another's.
+struct OwnGenerator: SuiteTrait, TestTrait, TestScoping {
+    var isRecursive: Bool { true }
+
+    func provideScope(for test: Test, testCase: Test.Case?,
+                      performing function: @Sendable () async throws -> Void) async throws {
+        try await Random.withSeed(0) { try await function() }
+    }
+}
+
+extension Trait where Self == OwnGenerator {
+    /// `@Suite(.ownGenerator)`: every test of the suite draws from a generator of its own.
+    static var ownGenerator: Self { OwnGenerator() }
+}

@@ -11,7 +11,7 @@ import Testing
 /// Twenty consecutive Adam steps of the narrow ResNet on real MNIST batches, against PyTorch.
 /// Float32 rounding drifts through Adam, so the bound is the drift PyTorch itself shows between
 /// float32 and float64 (recorded in meta.json), with a margin of 3x.
-@Suite struct TrainingParityTests {
+@Suite(.ownGenerator) struct TrainingParityTests {
     @Test func twentyAdamStepsMatchPyTorch() throws {
         let folder = "tiny_resnet_20steps/"
         let metaData = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path(folder + "meta.json")))

@@ -30,8 +30,8 @@ struct LayerTimes {
 /// Median wall-clock and CPU milliseconds of the three passes of one layer.
 func timeConvLayer(_ spec: ConvLayerSpec, batch: Int, steps: Int, warmup: Int, seed: UInt64)
     -> (wall: LayerTimes, cpu: LayerTimes) {
-    Random.manualSeed(seed)
-    let layer = Conv2d(spec.inChannels, spec.outChannels, kernelSize: 3, stride: spec.stride, padding: 1, bias: false)
+    let layer = Conv2d(spec.inChannels, spec.outChannels, kernelSize: 3, stride: spec.stride, padding: 1, bias: false,
+                       generator: Generator(seed: seed))
     let generator = Generator(seed: seed &+ 1)
     let input = Tensor.randn([batch, spec.inChannels, spec.size, spec.size], generator: generator)
     input.requiresGrad = true

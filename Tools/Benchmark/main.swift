@@ -83,49 +83,54 @@ struct Benchmark: ParsableCommand {
     }
 
     func run() throws {
-        Threads.set(threads)
-        Kernels.useLargeWinogradTiles = !smallWinogradTiles
-        Kernels.useStrideTwoWinograd = !im2colStrideTwo
-        if let conv, let spec = ConvLayerSpec(conv) {
-            let (wall, cpu) = timeConvLayer(spec, batch: batchSize, steps: steps, warmup: warmup, seed: seed)
-            func line(_ t: LayerTimes) -> String {
-                "forward \(format(t.forward, 1)), backward \(format(t.backward, 1)), eval forward \(format(t.evalForward, 1))"
-            }
-            print("\(spec.description), batch \(batchSize), \(threads) thread(s), median ms: wall \(line(wall)); CPU \(line(cpu))")
-            return
-        }
-        if !json {
-            print("model       mode   threads  batch  median step (s)   img/s    peak RSS (MB)")
-        }
-        for choice in model.models {
-            for phase in mode.modes {
-                let result = measure(choice, phase)
-                if json {
-                    let fields: [String] = [
-                        "\"model\":\"\(choice.rawValue)\"", "\"mode\":\"\(phase.rawValue)\"",
-                        "\"threads\":\(threads)", "\"batch_size\":\(batchSize)",
-                        "\"median_step_s\":\(format(result.median, 6))",
-                        "\"img_per_s\":\(format(Double(batchSize) / result.median, 2))",
-                        "\"peak_rss_mb\":\(format(result.peakMB, 1))",
-                        "\"median_cpu_s\":\(format(result.cpu, 6))",
-                    ]
-                    print("{" + fields.joined(separator: ",") + "}")
-                } else {
-                    print(choice.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
-                          + phase.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)
-                          + pad(String(threads), 7) + pad(String(batchSize), 7)
-                          + pad(format(result.median, 4), 17) + pad(format(Double(batchSize) / result.median, 1), 9)
-                          + pad(format(result.peakMB, 1), 15))
+        var options = KernelOptions()
+        options.largeWinogradTiles = !smallWinogradTiles
+        options.strideTwoWinograd = !im2colStrideTwo
+        try Threads.using(threads) { try KernelOptions.with(options) {
+            if let conv, let spec = ConvLayerSpec(conv) {
+                let (wall, cpu) = timeConvLayer(spec, batch: batchSize, steps: steps, warmup: warmup, seed: seed)
+                func line(_ t: LayerTimes) -> String {
+                    "forward \(format(t.forward, 1)), backward \(format(t.backward, 1)), eval forward \(format(t.evalForward, 1))"
                 }
-                fflush(stdout)
+                print("\(spec.description), batch \(batchSize), \(threads) thread(s), median ms: wall \(line(wall)); CPU \(line(cpu))")
+                return
             }
-        }
+            if !json {
+                print("model       mode   threads  batch  median step (s)   img/s    peak RSS (MB)")
+            }
+            for choice in model.models {
+                for phase in mode.modes {
+                    let result = measure(choice, phase)
+                    if json {
+                        let fields: [String] = [
+                            "\"model\":\"\(choice.rawValue)\"", "\"mode\":\"\(phase.rawValue)\"",
+                            "\"threads\":\(threads)", "\"batch_size\":\(batchSize)",
+                            "\"median_step_s\":\(format(result.median, 6))",
+                            "\"img_per_s\":\(format(Double(batchSize) / result.median, 2))",
+                            "\"peak_rss_mb\":\(format(result.peakMB, 1))",
+                            "\"median_cpu_s\":\(format(result.cpu, 6))",
+                        ]
+                        print("{" + fields.joined(separator: ",") + "}")
+                    } else {
+                        print(choice.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
+                              + phase.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)
+                              + pad(String(threads), 7) + pad(String(batchSize), 7)
+                              + pad(format(result.median, 4), 17) + pad(format(Double(batchSize) / result.median, 1), 9)
+                              + pad(format(result.peakMB, 1), 15))
+                    }
+                    fflush(stdout)
+                }
+            }
+        } }
     }
 
     /// Builds a fresh network and batch, runs the warm-up and timed steps, returns the median
     /// step time and the peak RSS reached while this measurement ran.
     func measure(_ choice: ModelChoice, _ phase: ModeChoice) -> (median: Double, peakMB: Double, cpu: Double) {
-        Random.manualSeed(seed)
+        Random.withSeed(seed) { measureScoped(choice, phase) }
+    }
+
+    private func measureScoped(_ choice: ModelChoice, _ phase: ModeChoice) -> (median: Double, peakMB: Double, cpu: Double) {
         let model = choice.build()
         let generator = Generator(seed: seed &+ 1)
         let images = Tensor.randn([batchSize, 1, 32, 32], generator: generator)

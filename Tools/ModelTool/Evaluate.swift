@@ -42,27 +42,28 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
-        Threads.set(common.threads)
-        let spec = try common.spec()
-        let model = try loadModel(spec, weights: weights)
-        let test = try MNISTDataset(root: dataDir ?? defaultDataRoot(), kind: .mnist, train: false)
-        let count = min(limit ?? test.count, test.count)
-        print("\(spec.displayName): \(weights), \(count) test images, batches of \(batchSize), \(common.threads) threads")
-        let start = Date()
-        let result = Evaluation.run(model: model, dataset: test, limit: limit, batchSize: batchSize,
-                                       keepLogits: logitsOut != nil)
-        print("Evaluated in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
-        if let predictionsOut {
-            try AtomicFile.write(Data(result.predictions.map { "\($0)\n" }.joined().utf8), to: predictionsOut)
-            print("Predictions written to \(predictionsOut)")
+        try Threads.using(common.threads) {
+            let spec = try common.spec()
+            let model = try loadModel(spec, weights: weights)
+            let test = try MNISTDataset(root: dataDir ?? defaultDataRoot(), kind: .mnist, train: false)
+            let count = min(limit ?? test.count, test.count)
+            print("\(spec.displayName): \(weights), \(count) test images, batches of \(batchSize), \(common.threads) threads")
+            let start = Date()
+            let result = Evaluation.run(model: model, dataset: test, limit: limit, batchSize: batchSize,
+                                           keepLogits: logitsOut != nil)
+            print("Evaluated in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+            if let predictionsOut {
+                try AtomicFile.write(Data(result.predictions.map { "\($0)\n" }.joined().utf8), to: predictionsOut)
+                print("Predictions written to \(predictionsOut)")
+            }
+            if let logitsOut, let logits = result.logits {
+                var dict = StateDict()
+                dict.set("logits", logits)
+                dict.set("labels", Tensor(result.labels.map(Float.init), shape: [result.total]), dtype: .int64)
+                try Safetensors.write(dict, metadata: ["model": spec.name, "weights": weights], to: logitsOut)
+                print("Logits written to \(logitsOut)")
+            }
+            print(result.summary)
         }
-        if let logitsOut, let logits = result.logits {
-            var dict = StateDict()
-            dict.set("logits", logits)
-            dict.set("labels", Tensor(result.labels.map(Float.init), shape: [result.total]), dtype: .int64)
-            try Safetensors.write(dict, metadata: ["model": spec.name, "weights": weights], to: logitsOut)
-            print("Logits written to \(logitsOut)")
-        }
-        print(result.summary)
     }
 }

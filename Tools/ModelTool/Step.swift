@@ -41,23 +41,24 @@ struct Step: ParsableCommand {
     }
 
     func run() throws {
-        Threads.set(common.threads)
-        let spec = try common.spec()
-        let model = try loadModel(spec, weights: weights)
-        try requireFile(batch, flag: "--batch")
-        let batches = try Stepping.batches(from: try Safetensors.read(batch).0, file: batch)
-        let multi = batches.count > 1
-        let result = try Stepping.runSteps(model: model, batches: batches, lr: lr) { step, loss in
-            if multi { print("step \(step): loss \(sixDecimals(loss))") }
+        try Threads.using(common.threads) {
+            let spec = try common.spec()
+            let model = try loadModel(spec, weights: weights)
+            try requireFile(batch, flag: "--batch")
+            let batches = try Stepping.batches(from: try Safetensors.read(batch).0, file: batch)
+            let multi = batches.count > 1
+            let result = try Stepping.runSteps(model: model, batches: batches, lr: lr) { step, loss in
+                if multi { print("step \(step): loss \(sixDecimals(loss))") }
+            }
+            if let gradsOut {
+                try Safetensors.write(result.gradients, metadata: ["model": spec.name, "steps": String(batches.count)], to: gradsOut)
+            }
+            if let weightsOut {
+                try model.save(to: weightsOut, metadata: ["model": spec.name, "steps": String(batches.count)])
+            }
+            guard let last = result.losses.last else { throw CoreError("\(batch) holds no batches") }
+            if !last.isFinite { throw CoreError("the loss is \(last): the step diverged (try a smaller --lr)") }
+            print("loss: \(sixDecimals(last))")
         }
-        if let gradsOut {
-            try Safetensors.write(result.gradients, metadata: ["model": spec.name, "steps": String(batches.count)], to: gradsOut)
-        }
-        if let weightsOut {
-            try model.save(to: weightsOut, metadata: ["model": spec.name, "steps": String(batches.count)])
-        }
-        guard let last = result.losses.last else { throw CoreError("\(batch) holds no batches") }
-        if !last.isFinite { throw CoreError("the loss is \(last): the step diverged (try a smaller --lr)") }
-        print("loss: \(sixDecimals(last))")
     }
 }

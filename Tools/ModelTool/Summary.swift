@@ -29,9 +29,10 @@ struct Summary: ParsableCommand {
     }
 
     func run() throws {
-        Threads.set(common.threads)
-        let model = try common.spec().makeModel()
-        print(printSummary(model: model, input: try parseInputShape(input), depth: depth))
+        try Threads.using(common.threads) {
+            let model = try common.spec().makeModel()
+            print(printSummary(model: model, input: try parseInputShape(input), depth: depth))
+        }
     }
 }
 
@@ -73,18 +74,19 @@ struct Inspect: ParsableCommand {
     }
 
     func run() throws {
-        Threads.set(common.threads)
-        let spec = try common.spec()
-        let model = try loadModel(spec, weights: weights)
-        var test = try MNISTDataset(root: dataDir ?? defaultDataRoot(), kind: dataset.kind, train: false)
-        if let limit { test = test.subset(limit: limit) }
-        guard imageIndex < test.count else { throw CoreError("--image \(imageIndex) is past the \(test.count) test images") }
-        let folder = try OutputFolder.prepare(output, lesson: "")
-        let report = try Inspection.inspect(model: model, name: spec.displayName, dataset: test, folder: folder,
-                                            imageIndex: imageIndex)
-        print(report.narration)
-        for chart in [report.confusionChart, report.mistakesChart, report.featureMapsChart].compactMap({ $0 }) {
-            print("Chart written: \(chart.path)")
+        try Threads.using(common.threads) {
+            let spec = try common.spec()
+            let model = try loadModel(spec, weights: weights)
+            var test = try MNISTDataset(root: dataDir ?? defaultDataRoot(), kind: dataset.kind, train: false)
+            if let limit { test = test.subset(limit: limit) }
+            guard imageIndex < test.count else { throw CoreError("--image \(imageIndex) is past the \(test.count) test images") }
+            let folder = try OutputFolder.prepare(output, lesson: "")
+            let report = try Inspection.inspect(model: model, name: spec.displayName, dataset: test, folder: folder,
+                                                imageIndex: imageIndex)
+            print(report.narration)
+            for chart in [report.confusionChart, report.mistakesChart, report.featureMapsChart].compactMap({ $0 }) {
+                print("Chart written: \(chart.path)")
+            }
         }
     }
 }

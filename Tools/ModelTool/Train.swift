@@ -61,53 +61,53 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        Threads.set(common.threads)
-        Random.manualSeed(seed)
-        let spec = try common.spec()
-        let model = try weights.map { try loadModel(spec, weights: $0) } ?? spec.makeModel()
-        let optimizer = Adam(model.parameters(), lr: lr)
-        let generator = Generator(seed: seed)
-        var (epoch, skip) = (1, 0)
-        if let resume {
-            try requireFile(resume, flag: "--resume")
-            let saved = try TrainingCheckpoint.load(from: resume, into: model, optimizer: optimizer)
-            if let state = saved.generatorState { generator.state = state }
-            (epoch, skip) = (saved.epoch, saved.batch)
-            print("Resumed from \(resume): epoch \(epoch), batch \(skip), \(optimizer.stepCount) steps taken")
-        }
-        let train = try MNISTDataset(root: dataDir ?? defaultDataRoot(), kind: .mnist, train: true)
-        print("\(spec.displayName): training to \(batches) batches of \(batchSize), lr \(lr), seed \(seed), \(common.threads) threads")
-        var lastState = (epoch: epoch, batch: skip, generator: generator.state)
-        let lossFunction = CrossEntropyLoss()
-        model.train()
-        training: while optimizer.stepCount < batches {
-            let epochStart = generator.state
-            let order = generator.permutation(train.count)
-            let perEpoch = (train.count + batchSize - 1) / batchSize
-            for index in skip..<perEpoch {
-                if optimizer.stepCount >= batches { break training }
-                let (images, labels) = train.gather(Array(order[(index * batchSize)..<min((index + 1) * batchSize, train.count)]))
-                let loss = lossFunction(model(images), labels)
-                optimizer.zeroGrad()
-                loss.backward()
-                optimizer.step()
-                let value = Double(loss.item())
-                guard value.isFinite else { throw CoreError("the loss became \(value) at batch \(optimizer.stepCount); try a smaller --lr") }
-                print("batch \(optimizer.stepCount): loss \(sixDecimals(value))")
-                lastState = (epoch, index + 1, epochStart)
+        try Threads.using(common.threads) { try Random.withSeed(seed) {
+            let spec = try common.spec()
+            let model = try weights.map { try loadModel(spec, weights: $0) } ?? spec.makeModel()
+            let optimizer = Adam(model.parameters(), lr: lr)
+            let generator = Generator(seed: seed)
+            var (epoch, skip) = (1, 0)
+            if let resume {
+                try requireFile(resume, flag: "--resume")
+                let saved = try TrainingCheckpoint.load(from: resume, into: model, optimizer: optimizer)
+                if let state = saved.generatorState { generator.state = state }
+                (epoch, skip) = (saved.epoch, saved.batch)
+                print("Resumed from \(resume): epoch \(epoch), batch \(skip), \(optimizer.stepCount) steps taken")
             }
-            (epoch, skip) = (epoch + 1, 0)
-        }
-        if let checkpointOut {
-            try TrainingCheckpoint.save(model: model, optimizer: optimizer, epoch: lastState.epoch, batch: lastState.batch,
-                                        generatorState: lastState.generator,
-                                        metadata: ["model": spec.name, "seed": String(seed), "batch_size": String(batchSize)],
-                                        to: checkpointOut)
-            print("Training checkpoint written to \(checkpointOut)")
-        }
-        if let weightsOut {
-            try model.save(to: weightsOut, metadata: ["model": spec.name, "batches": String(optimizer.stepCount)])
-            print("Weights written to \(weightsOut)")
-        }
+            let train = try MNISTDataset(root: dataDir ?? defaultDataRoot(), kind: .mnist, train: true)
+            print("\(spec.displayName): training to \(batches) batches of \(batchSize), lr \(lr), seed \(seed), \(common.threads) threads")
+            var lastState = (epoch: epoch, batch: skip, generator: generator.state)
+            let lossFunction = CrossEntropyLoss()
+            model.train()
+            training: while optimizer.stepCount < batches {
+                let epochStart = generator.state
+                let order = generator.permutation(train.count)
+                let perEpoch = (train.count + batchSize - 1) / batchSize
+                for index in skip..<perEpoch {
+                    if optimizer.stepCount >= batches { break training }
+                    let (images, labels) = train.gather(Array(order[(index * batchSize)..<min((index + 1) * batchSize, train.count)]))
+                    let loss = lossFunction(model(images), labels)
+                    optimizer.zeroGrad()
+                    loss.backward()
+                    optimizer.step()
+                    let value = Double(loss.item())
+                    guard value.isFinite else { throw CoreError("the loss became \(value) at batch \(optimizer.stepCount); try a smaller --lr") }
+                    print("batch \(optimizer.stepCount): loss \(sixDecimals(value))")
+                    lastState = (epoch, index + 1, epochStart)
+                }
+                (epoch, skip) = (epoch + 1, 0)
+            }
+            if let checkpointOut {
+                try TrainingCheckpoint.save(model: model, optimizer: optimizer, epoch: lastState.epoch, batch: lastState.batch,
+                                            generatorState: lastState.generator,
+                                            metadata: ["model": spec.name, "seed": String(seed), "batch_size": String(batchSize)],
+                                            to: checkpointOut)
+                print("Training checkpoint written to \(checkpointOut)")
+            }
+            if let weightsOut {
+                try model.save(to: weightsOut, metadata: ["model": spec.name, "batches": String(optimizer.stepCount)])
+                print("Weights written to \(weightsOut)")
+            }
+        } }
     }
 }

@@ -5,7 +5,10 @@ import Foundation
 /// Every random draw in the engine (initial weights, dropout masks, shuffling) comes from a
 /// `Generator`, so the same seed gives the same run. It does not reproduce `torch.manual_seed`'s
 /// exact values; it reproduces PyTorch's *distributions*.
-public final class Generator: RandomNumberGenerator {
+///
+/// A generator is used by one task at a time (each task draws from its own, see `Random`), which
+/// is why it may cross into a task-local value (`@unchecked Sendable`).
+public final class Generator: RandomNumberGenerator, @unchecked Sendable {
     /// The four words of xoshiro256** state; saved in training checkpoints so a run can resume.
     public var state: [UInt64]
 
@@ -73,12 +76,31 @@ public final class Generator: RandomNumberGenerator {
     }
 }
 
-/// The process-wide default generator, like PyTorch's global one; `manualSeed` resets it.
+/// The default generator, PyTorch's global one: layers draw their initial weights from it, dropout
+/// its masks, and a data loader its shuffles, unless given a generator of their own.
+///
+/// It is scoped, not process-wide: `Random.withSeed(seed) { ... }` gives the code inside (in this
+/// task) a generator of its own, so two tests or two runs side by side never draw from each other's.
+/// Code outside any scope (a learner's first script) shares one default generator, seeded 0.
 public enum Random {
-    nonisolated(unsafe) public static var global = Generator(seed: 0)
+    @TaskLocal private static var scoped: Generator?
+    private static let unscoped = Generator(seed: 0)
 
-    /// Reseeds the default generator, as `torch.manual_seed(seed)` does.
+    /// The generator in force here: the innermost `withSeed` scope's, else the shared default.
+    public static var global: Generator { scoped ?? unscoped }
+
+    /// Reseeds the generator in force, as `torch.manual_seed(seed)` does.
     public static func manualSeed(_ seed: UInt64) {
-        global = Generator(seed: seed)
+        global.state = Generator(seed: seed).state
+    }
+
+    /// Runs `body` with a generator of its own, seeded `seed`, as the default generator.
+    public static func withSeed<T>(_ seed: UInt64, _ body: () throws -> T) rethrows -> T {
+        try $scoped.withValue(Generator(seed: seed)) { try body() }
+    }
+
+    /// The same for asynchronous code (a test that gives each case its own generator).
+    public static func withSeed<T>(_ seed: UInt64, _ body: () async throws -> T) async rethrows -> T {
+        try await $scoped.withValue(Generator(seed: seed)) { try await body() }
     }
 }
