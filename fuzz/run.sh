@@ -30,7 +30,7 @@ idx_sources=("${tensor[@]}" "$core/Data/IDX.swift" "$core/Data/Gzip.swift" "$cor
              "$core/Data/Transforms.swift" "$core/Data/DatasetKind.swift" "$core/Data/DatasetFiles.swift"
              "$here/harness/FuzzIDX.swift")
 safetensors_sources=("${tensor[@]}" "$core/Checkpoints/Safetensors.swift" "$core/Checkpoints/SafetensorsHeader.swift"
-                     "$core/Checkpoints/HeaderJSON.swift" "$core/Checkpoints/StateDict.swift"
+                     "$core/Checkpoints/StateDict.swift"
                      "$core/Checkpoints/AtomicFile.swift" "$here/harness/FuzzSafetensors.swift")
 
 compile() {  # name, sources...
