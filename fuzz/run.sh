@@ -23,18 +23,33 @@ build="$here/.build"
 work="$here/work"
 mkdir -p "$build" "$work"
 
-core="$root/Sources/Core"
-tensor=("$core/Tensor/Tensor.swift" "$core/Tensor/Storage.swift" "$core/Tensor/Shape.swift"
-        "$core/Tensor/Generator.swift" "$here/harness/Stubs.swift" "$core/Checkpoints/CoreError.swift")
-idx_sources=("${tensor[@]}" "$core/Data/IDX.swift" "$core/Data/Gzip.swift" "$core/Data/MNIST.swift"
-             "$core/Data/Transforms.swift" "$core/Data/DatasetKind.swift" "$core/Data/DatasetFiles.swift"
+src="$root/Sources"
+tensor=("$src/Autograd/Tensor/Tensor.swift" "$src/Kernels/Storage.swift" "$src/Kernels/Shape.swift"
+        "$src/Autograd/Tensor/Generator.swift" "$here/harness/Stubs.swift" "$src/Autograd/CoreError.swift")
+idx_sources=("${tensor[@]}" "$src/Data/IDX.swift" "$src/Data/Gzip.swift" "$src/Data/MNIST.swift"
+             "$src/Data/Transforms.swift" "$src/Data/DatasetKind.swift" "$src/Data/DatasetFiles.swift"
              "$here/harness/FuzzIDX.swift")
-safetensors_sources=("${tensor[@]}" "$core/Checkpoints/Safetensors.swift" "$core/Checkpoints/SafetensorsHeader.swift"
-                     "$core/Checkpoints/HeaderJSON.swift" "$core/Checkpoints/StateDict.swift"
-                     "$core/Checkpoints/AtomicFile.swift" "$here/harness/FuzzSafetensors.swift")
+safetensors_sources=("${tensor[@]}" "$src/Checkpoints/Safetensors.swift" "$src/Checkpoints/SafetensorsHeader.swift"
+                     "$src/Layers/StateDict.swift"
+                     "$src/Checkpoints/AtomicFile.swift" "$here/harness/FuzzSafetensors.swift")
+
+# The fuzz target compiles these files as one module, so their imports of the engine's other
+# targets (Kernels, Autograd, ...) are taken out of the copies it compiles.
+engine_imports='^import (Kernels|Autograd|Layers|Models|Data|Checkpoints|Training)$'
+as_one_module() {  # sources... -> prints the paths of the copies
+    local copies="$build/sources"
+    mkdir -p "$copies"
+    for file in "$@"; do
+        local copy="$copies/$(basename "$(dirname "$file")")-$(basename "$file")"
+        grep -v -E "$engine_imports" "$file" > "$copy"
+        echo "$copy"
+    done
+}
 
 compile() {  # name, sources...
     local name="$1"; shift
+    local sources; mapfile -t sources < <(as_one_module "$@")
+    set -- "${sources[@]}"
     echo "building fuzz-$name" >&2
     swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name FuzzTarget \
         -I "$root/Sources/CZlib" -lz "$@" -o "$build/fuzz-$name" 2>&1 | { grep -v "Cannot export local symbol" || true; } >&2

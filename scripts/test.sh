@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-# One test at a time: several tests check bit-for-bit reproducibility, and tests running side by
-# side share the process's engine state (thread pool, scratch buffers, the default generator).
-swift test --no-parallel
+# In parallel: the engine keeps no process-wide switches (the default generator, the thread count and
+# the kernel paths are scoped per task), so tests run side by side without seeing each other.
+swift test
 bash scripts/smoke_lessons.sh

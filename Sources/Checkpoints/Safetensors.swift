@@ -48,22 +48,22 @@ public enum Safetensors {
         let entries = dict.entries.sorted { a, b in
             a.dtype.byteSize != b.dtype.byteSize ? a.dtype.byteSize > b.dtype.byteSize : a.key < b.key
         }
-        var members: [(key: String, value: JSONValue)] = []
+        let quote = jsonQuoter()
+        var members: [String] = []
         if !metadata.isEmpty {
-            members.append(("__metadata__", .object(metadata.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })))
+            let pairs = try metadata.sorted { $0.key < $1.key }.map { try quote($0.key) + ":" + quote($0.value) }
+            members.append(#""__metadata__":{"# + pairs.joined(separator: ",") + "}")
         }
         var offset = 0
         for entry in entries {
             if entry.key == "__metadata__" { throw CoreError("\(file): a tensor cannot be named __metadata__") }
             let size = entry.tensor.count * entry.dtype.byteSize
-            members.append((entry.key, .object([
-                ("dtype", .string(entry.dtype.rawValue)),
-                ("shape", .array(entry.tensor.shape.map { .number(String($0)) })),
-                ("data_offsets", .array([.number(String(offset)), .number(String(offset + size))])),
-            ])))
+            let shape = entry.tensor.shape.map(String.init).joined(separator: ",")
+            members.append(try quote(entry.key)
+                + #":{"dtype":"\#(entry.dtype.rawValue)","shape":[\#(shape)],"data_offsets":[\#(offset),\#(offset + size)]}"#)
             offset += size
         }
-        var json = Array(JSONWriter.text(.object(members)).utf8)
+        var json = Array(("{" + members.joined(separator: ",") + "}").utf8)
         json += [UInt8](repeating: 0x20, count: (8 - json.count % 8) % 8)
 
         var out = Data(capacity: 8 + json.count + offset)
@@ -129,6 +129,15 @@ public enum Safetensors {
     }
 
     // MARK: - Writing
+
+    /// Quotes a string as JSON. The header itself is assembled by hand because the reference
+    /// layout fixes the key order (`__metadata__`, then tensors in data order, each with dtype,
+    /// shape, data_offsets), which `JSONEncoder` does not keep.
+    private static func jsonQuoter() -> (String) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        return { String(decoding: try encoder.encode($0), as: UTF8.self) }
+    }
 
     private static func appendLittleEndian<T: FixedWidthInteger>(_ value: T, to out: inout Data) {
         withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }

@@ -148,7 +148,7 @@ private func decode(_ header: String, data: [UInt8] = [], length: UInt64? = nil)
         }
         expectFailure("__metadata__", "must be a string") { try decode(#"{"__metadata__":{"epoch":3}}"#) }
         expectFailure("duplicate key") { try decode(#"{"w":{},"w":{}}"#) }
-        expectFailure("nested too deeply") { try decode(String(repeating: "[", count: 1000)) }
+        expectFailure("not valid JSON", "nested") { try decode(String(repeating: "[", count: 1000)) }
     }
 
     @Test func refusesATruncatedFile() throws {
@@ -234,19 +234,59 @@ private func decode(_ header: String, data: [UInt8] = [], length: UInt64? = nil)
     }
 }
 
-@Suite(.ownGenerator) struct HeaderJSONTests {
-    @Test func parsesEscapesAndKeepsKeyOrder() throws {
-        let value = try JSONParser.parse(Array(#" {"z": "a\"b\\c\u00e9\ud83d\ude00", "a": [1, -2, 3.5e1, true, null]} "#.utf8))
-        #expect(value == .object([
-            ("z", .string("a\"b\\cé😀")),
-            ("a", .array([.number("1"), .number("-2"), .number("3.5e1"), .bool(true), .null])),
-        ]))
-        #expect(JSONWriter.text(value) == #"{"z":"a\"b\\cé😀","a":[1,-2,3.5e1,true,null]}"#)
+/// The header's JSON is read by Foundation's JSONDecoder; these pin what the reader adds to it.
+@Suite(.ownGenerator) struct SafetensorsHeaderJSONTests {
+    private let entry = #"{"dtype":"F32","shape":[1],"data_offsets":[0,4]}"#
+    private let four: [UInt8] = [0, 0, 0x80, 0x3F]  // 1.0
+
+    @Test func readsEscapedNamesAndMetadata() throws {
+        let header = #" {"__metadata__": {"n\u00e9": "a\"b\\c\ud83d\ude00"}, "a\/b\n": \#(entry)} "#
+        let (dict, metadata) = try Safetensors.decode(safetensorsBytes(header: header, data: four), file: "x")
+        #expect(dict.keys == ["a/b\n"])
+        #expect(metadata == ["né": "a\"b\\c😀"])
     }
 
-    @Test func refusesBrokenJSON() {
-        for text in ["", "{", #"{"a"}"#, #"{"a":}"#, "[1,]", #""\ud800""#, #""\x""#, "tru", "-", "{\"a\":1,}", "\"a\u{1}\""] {
-            #expect(throws: JSONParser.Failure.self, "\(text)") { try JSONParser.parse(Array(text.utf8)) }
+    @Test func refusesBrokenJSONWithWhereItBroke() {
+        for text in ["", "{", #"{"a"}"#, #"{"a":}"#, "tru", #"{"w":{"dtype":"F32"} x"#] {
+            expectFailure("crafted.safetensors is not a valid safetensors file", "not valid JSON (") { try decode(text) }
         }
+        expectFailure("not valid JSON") { try decode(String(repeating: #"{"a":"#, count: 100_000)) }
+    }
+
+    @Test func refusesDuplicateKeysAtAnyDepthWhateverTheirEscapes() {
+        expectFailure("duplicate key \"w\"") { try decode(#"{"w":\#(entry),"w":\#(entry)}"#, data: four) }
+        expectFailure("duplicate key \"w\"") { try decode(#"{"w":\#(entry),"\u0077":\#(entry)}"#, data: four) }
+        expectFailure("duplicate key \"dtype\"") {
+            try decode(#"{"w":{"dtype":"F32","dtype":"I64","shape":[1],"data_offsets":[0,4]}}"#, data: four)
+        }
+        expectFailure("duplicate key \"k\"") { try decode(#"{"__metadata__":{"k":"1","k":"2"}}"#) }
+    }
+
+    @Test func takesNoStringContentForAKey() throws {
+        // `"w":` inside a name or a metadata value is not a second key "w".
+        let header = #"{"__metadata__":{"note":"\"w\": x"},"a\"w":\#(entry),"w":{"dtype":"F32","shape":[],"data_offsets":[4,8]}}"#
+        let (dict, _) = try Safetensors.decode(safetensorsBytes(header: header, data: four + four), file: "x")
+        #expect(dict.keys == ["a\"w", "w"])
+    }
+
+    @Test func refusesAHeaderThatIsNotUTF8() {
+        let utf16 = [UInt8](#"{"w":{}}"#.data(using: .utf16LittleEndian)!)
+        expectFailure("x is not a valid safetensors file", "not valid JSON (a zero byte at byte 1)") {
+            _ = try Safetensors.decode(safetensorsBytes(header: "", length: UInt64(utf16.count)) + Data(utf16), file: "x")
+        }
+        expectFailure("not UTF-8") { _ = try Safetensors.decode(safetensorsBytes(header: "", length: 3) + Data([0x7B, 0xFF, 0x7D]), file: "x") }
+    }
+
+    @Test func namesTheTensorAndFieldOfAWrongType() {
+        expectFailure(#"tensor "w" is not an object"#) { try decode(#"{"w":[]}"#) }
+        expectFailure(#"tensor "w" has dtype that is not a string"#) { try decode(#"{"w":{"dtype":3,"shape":[],"data_offsets":[0,4]}}"#, data: four) }
+        expectFailure(#"tensor "w" has shape that is not an array"#) { try decode(#"{"w":{"dtype":"F32","shape":1,"data_offsets":[0,4]}}"#, data: four) }
+        expectFailure(#"tensor "w" has data_offsets[1] that is not an integer"#) {
+            try decode(#"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,"4"]}}"#, data: four)
+        }
+        expectFailure(#"tensor "w" has data_offsets[1] that is not an integer"#) {  // JSON allows no leading zero
+            try decode(#"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,04]}}"#, data: four)
+        }
+        expectFailure("__metadata__ must be an object of strings") { try decode(#"{"__metadata__":[]}"#) }
     }
 }
