@@ -82,5 +82,5 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Lessons/\(name)")
     },
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -439,7 +439,7 @@ func trainNetwork(_ model: CifarResNet, data: MNISTDataset, probe: MNISTDataset,
                 print("    \(model.displayName.padding(toLength: 10, withPad: " ", startingAt: 0)) iteration \(String(iteration).leftPad(5))/\(iterations)"
                       + "  train error \(percent(run.trainError.last!).leftPad(6))  test error \(percent(run.testError.last!).leftPad(6))"
                       + "  |grad conv1| \(sci(run.firstGradient.last!))  (\(Format.duration(elapsed * Double(iterations - iteration) / Double(iteration))) left)")
-                fflush(stdout)
+                fflush(nil)
             }
             if iteration == iterations { break }
         }

@@ -11,7 +11,7 @@ package struct OutputMap {
     package var affine: (mean: [Float], scale: [Float], shift: [Float])? = nil
     package var relu = false
 
-    package static let identity = OutputMap()
+    package static var identity: OutputMap { OutputMap() }
 
     /// The constants for output channel `o`.
     @inline(__always)

@@ -43,10 +43,22 @@ public enum Threads {
     /// again: a kernel called inside sees what its caller sees.
     static func concurrentPerform(_ workers: Int, _ body: (Int) -> Void) {
         let (threads, options) = (count, KernelOptions.current)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            $scoped.withValue(threads) { KernelOptions.$current.withValue(options) { body(worker) } }
+        // Unchecked: concurrentPerform returns only when every worker has, so `body` (and what it
+        // captures, typically pointers into buffers each worker writes a disjoint part of) outlives them.
+        withoutActuallyEscaping(body) { body in
+            let work = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                $scoped.withValue(threads) { KernelOptions.$current.withValue(options) { work.value(worker) } }
+            }
         }
     }
+}
+
+/// A value handed to Dispatch's worker threads under a guarantee the compiler cannot see (stated
+/// where it is used).
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
 
 /// Runs `body` on `0..<n` split into at most `Threads.count` contiguous ranges, in parallel.

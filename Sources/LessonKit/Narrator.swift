@@ -14,10 +14,12 @@ public final class Narrator {
         folder = output.appendingPathComponent(lesson, isDirectory: true)
     }
 
-    /// Prints and flushes at once, so narration piped to a file or CI log arrives as it is said.
+    /// Prints and flushes at once, so narration piped to a file or CI log (`| tee log.txt`) arrives as
+    /// it is said. (`fflush(nil)` flushes every output stream: C's `stdout` is a global that Swift 6
+    /// will not let a function read.)
     private func emit(_ text: String) {
         print(text)
-        fflush(stdout)
+        fflush(nil)
     }
 
     /// A banner like the original lesson's `=====` headings.

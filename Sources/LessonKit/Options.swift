@@ -30,8 +30,6 @@ public struct RunOptions: ParsableArguments {
     public func apply(lesson: String) throws -> Narrator {
         // A write past a file-size limit then fails with a message instead of killing the process.
         signal(SIGXFSZ, SIG_IGN)
-        // Narration appears line by line even through a pipe (`| tee log.txt`) or into a file.
-        setvbuf(stdout, nil, _IOLBF, 0)
         // Ctrl-C and SIGTERM: one line and status 130, or, during training, a saved checkpoint.
         Interrupt.install()
         let root = try OutputFolder.prepare(output, lesson: lesson)

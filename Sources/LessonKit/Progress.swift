@@ -48,12 +48,12 @@ public final class ProgressReporter: TrainingProgress {
         guard enabled else { return }
         if barVisible { print("\r\u{1B}[2K", terminator: "") ; barVisible = false }
         print(text)
-        fflush(stdout)
+        fflush(nil)
     }
 
     /// Removes the bar at the end of an epoch.
     public func finish() {
-        if barVisible { print("\r\u{1B}[2K", terminator: ""); barVisible = false; fflush(stdout) }
+        if barVisible { print("\r\u{1B}[2K", terminator: ""); barVisible = false; fflush(nil) }
     }
 
     private func drawBar(_ s: BatchState) {
@@ -63,7 +63,7 @@ public final class ProgressReporter: TrainingProgress {
         let text = "  epoch \(s.epoch)/\(s.epochs) \(bar) \(s.batch)/\(s.totalBatches)  loss \(String(format: "%.4f", s.meanLoss))"
             + "  acc \(String(format: "%.4f", s.accuracy))  \(Int(s.imagesPerSecond)) img/s  ETA \(formatClock(s.secondsLeft))"
         print("\r\u{1B}[2K" + text, terminator: "")
-        fflush(stdout)
+        fflush(nil)
         barVisible = true
     }
 

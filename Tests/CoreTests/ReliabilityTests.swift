@@ -36,8 +36,9 @@ private func safetensors(header: String, data: [UInt8] = []) -> Data {
     return out + Data(json) + Data(data)
 }
 
-/// The first 256 MNIST test images, loaded once.
-private let smallMNIST: MNISTDataset = {
+/// The first 256 MNIST test images, loaded once. Shared by tests running side by side, which only
+/// read it (unchecked: its images are tensors, which Swift cannot prove are not written).
+nonisolated(unsafe) private let smallMNIST: MNISTDataset = {
     (try? MNISTDataset(root: dataRoot, kind: .mnist, train: false))!.subset(limit: 256)
 }()
 
@@ -204,9 +205,9 @@ private final class SmallRun {
     }
 }
 
-private let initialWeights: StateDict = {
-    Random.manualSeed(7)
-    return narrowResNet().stateDict()
+/// Read-only, shared by tests running side by side (unchecked, as `smallMNIST`).
+nonisolated(unsafe) private let initialWeights: StateDict = {
+    Random.withSeed(7) { narrowResNet().stateDict() }
 }()
 
 @Suite(.serialized, .ownGenerator) struct InterruptResumeTests {

@@ -118,7 +118,7 @@ struct Benchmark: ParsableCommand {
                               + pad(format(result.median, 4), 17) + pad(format(Double(batchSize) / result.median, 1), 9)
                               + pad(format(result.peakMB, 1), 15))
                     }
-                    fflush(stdout)
+                    fflush(nil)
                 }
             }
         } }
