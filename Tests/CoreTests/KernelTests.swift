@@ -8,7 +8,7 @@ import Testing
 @testable import Checkpoints
 @testable import Training
 
-/// The fast paths in Sources/Core/Kernels against the plain im2col + GEMM convolution.
+/// The fast paths in Sources/Kernels against the plain im2col + GEMM convolution.
 @Suite(.ownGenerator) struct KernelTests {
     /// Runs `body` with Winograd switched on or off.
     func withWinograd<T>(_ on: Bool, _ body: () -> T) -> T {

@@ -1,5 +1,5 @@
 // Stand-in for the autograd record `Tensor` refers to: the parsers never build graphs, and
-// leaving out Sources/Core/Autograd keeps the harness small and independent of the kernels.
+// leaving out Sources/Autograd/Ops keeps the harness small and independent of the kernels.
 final class GradFn {
     var name: String { "fuzz" }
 }
