@@ -149,6 +149,7 @@ import Testing
         let png = try readPNG(dir + "/axhline.png")
         let g = try #require(ax.geometry)
         let y = Int(try #require(g.y.pixel(1e-5)))
+        try #require(y > g.box.y0 && y < g.box.y1 - 1, "the line at row \(y) is outside the box")
         let red = (g.box.x0..<g.box.x1).filter { x in (y - 1...y + 1).contains { png.isRed(x, $0) } }
         #expect(red.count > g.box.width / 3)   // dashed: at least a third of the width
     }
