@@ -66,13 +66,17 @@ import Testing
         }
         try fig.savefig(dir + "/long-title.png")
         let png = try readPNG(dir + "/long-title.png")
-        for y in 0..<png.height { for x in [0, 1, png.width - 2, png.width - 1] { #expect(png.isWhite(x, y), "(\(x), \(y))") } }
+        let edgeInk = (0..<png.height).flatMap { y in [0, 1, png.width - 2, png.width - 1].map { (x: $0, y: y) } }
+            .filter { !png.isWhite($0.x, $0.y) }
+        #expect(edgeInk.isEmpty, "ink on the figure's edge at \(edgeInk.prefix(3))")
         let g = try #require(axes[4].geometry), left = try #require(axes[3].geometry)
         let title = try #require(g.title)
         #expect(title.lines.count == 2 || title.sizePx < Style(dpi: 100).titleFont.sizePx)
         // No title ink left of half-way between the two panels.
         let boundary = (left.box.x1 + g.box.x0) / 2
-        for y in 0..<(g.box.y0 - 2) { for x in (left.box.x1 + 2)..<boundary { #expect(png.isWhite(x, y), "(\(x), \(y))") } }
+        let strayInk = (0..<(g.box.y0 - 2)).flatMap { y in ((left.box.x1 + 2)..<boundary).map { (x: $0, y: y) } }
+            .filter { !png.isWhite($0.x, $0.y) }
+        #expect(strayInk.isEmpty, "title ink over the neighbour's half at \(strayInk.prefix(3))")
     }
 
     // MARK: - Legends
