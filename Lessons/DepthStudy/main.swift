@@ -232,8 +232,11 @@ struct DepthStudy: ParsableCommand {
         // MARK: 5. Figure 6: error against iterations
         lesson.section("4. Error during training (the paper's Figure 6)")
         let curves = lesson.chartURL("error_curves\(suffix).png")
-        try drawCurves(runs, depths: depthList, batchNorm: batchNorm, to: curves)
-        lesson.chart(curves, caption: "Training error (dashed) and test error (solid) against iterations: plain networks left, residual right")
+        let curvesRange = try drawCurves(runs, depths: depthList, batchNorm: batchNorm, to: curves)
+        lesson.chart(curves, caption: "Training error (dashed) and test error (solid) against iterations: plain networks left, residual right; "
+                     + "the error axis shows \(Format.fixed(curvesRange.lo * 100, 0))-\(Format.fixed(curvesRange.hi * 100, 0))%, where the curves have settled "
+                     + "(the first iterations run off the top); each curve's last value is written at its end "
+                     + "(test curves: the fixed \(Format.thousands(probe.count))-image subset; the table gives the test error on all \(Format.thousands(finalTest.count)))")
 
         let plain = runs.filter { !$0.residual }, residual = runs.filter(\.residual)
         var rows = ["depth   plain train  plain test   resid train  resid test"]
@@ -489,31 +492,60 @@ func saveResults(_ runs: [DepthRun], to url: URL) throws {
 
 // MARK: - Charts
 
-let depthColors: [Color] = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:gray"]
+let depthColors: [Color] = [.tabBlue, .tabOrange, .tabGreen, .tabRed, .tabPurple, .tabBrown, .tabPink, .tabGray]
 
-/// The paper's Figure 6: per depth, training error dashed and test error solid; plain left, residual right.
-func drawCurves(_ runs: [DepthRun], depths: [Int], batchNorm: Bool, to url: URL) throws {
+/// Figure 6's error range, from the data: the errors the curves show once each has made 90% of its
+/// initial drop (its fall from its peak to its final value), with a 5% margin. The paper's figure
+/// is zoomed the same way (0-20% for errors that start far higher), so the gaps between the final
+/// errors, a few points, are not squeezed under the first hundred iterations. The range starts at
+/// 0, as the paper's does, unless every settled value is well above it (a short run). A curve that
+/// never drops keeps its whole range in view.
+func settledErrorRange(_ curves: [[Double]]) -> (lo: Double, hi: Double) {
+    var settled: [Double] = []
+    for curve in curves where !curve.isEmpty {
+        let final = curve.last!, peak = curve.max()!
+        let start = curve.firstIndex { $0 <= final + 0.1 * (peak - final) } ?? 0
+        settled += curve[start...]
+    }
+    guard let low = settled.min(), let high = settled.max() else { return (0, 1) }
+    let margin = max(high - low, 0.01) * 0.05
+    let hi = min(1, high + margin)
+    let lo = low - margin < 0.25 * hi ? 0 : low - margin
+    return (lo, hi)
+}
+
+/// The paper's Figure 6: per depth, training error dashed and test error solid; plain left,
+/// residual right, both zoomed to the same range where the curves separate, each curve's final
+/// value written at its end. Returns the error axis's range (fractions).
+@discardableResult
+func drawCurves(_ runs: [DepthRun], depths: [Int], batchNorm: Bool, to url: URL) throws -> (lo: Double, hi: Double) {
     let figure = Figure(width: 14, height: 5.5)
     let axes = figure.subplots(rows: 1, cols: 2)
-    let top = min(100, (runs.flatMap { $0.trainError + $0.testError }.max() ?? 1) * 100 * 1.05)
+    let range = settledErrorRange(runs.flatMap { [$0.trainError, $0.testError] })
     for (panel, residual) in [false, true].enumerated() {
         let ax = axes[panel]
         for (index, depth) in depths.enumerated() {
             guard let run = runs.first(where: { $0.depth == depth && $0.residual == residual }) else { continue }
             let x = run.iterations.map(Double.init), color = depthColors[index % depthColors.count]
             let name = (residual ? "ResNet-" : "plain-") + "\(depth)"
-            ax.plot(x, run.trainError.map { $0 * 100 }, label: "\(name) train", color: color, lineWidth: 1.5, lineStyle: .dashed)
-            ax.plot(x, run.testError.map { $0 * 100 }, label: "\(name) test", color: color, lineWidth: 2)
+            let train = run.trainError.map { $0 * 100 }, test = run.testError.map { $0 * 100 }
+            // Each label gives the value where its curve ends, so it agrees with the axis (the training
+            // error is also the table's; the test curve is measured on the smaller fixed subset).
+            ax.plot(x, train, label: "\(name) train", color: color, lineWidth: 1.5, lineStyle: .dashed,
+                    endLabel: train.last.map { "train " + Format.fixed($0, 1) + "%" })
+            ax.plot(x, test, label: "\(name) test", color: color, lineWidth: 2,
+                    endLabel: test.last.map { "test " + Format.fixed($0, 1) + "%" })
         }
         ax.setXLabel("Iteration")
         ax.setYLabel("Error (%)")
         ax.setTitle(residual ? "Residual networks" : "Plain networks")
-        ax.setYLim(0, top)
+        ax.setYLim(range.lo * 100, range.hi * 100)
         ax.grid(alpha: 0.3)
-        ax.legend(location: .upperRight)
+        ax.legend()
     }
     figure.suptitle("Training error (dashed) and test error (solid)" + (batchNorm ? "" : ", without BatchNorm"))
     try figure.savefig(url.path)
+    return range
 }
 
 /// Final training and test error against depth for both families.
@@ -523,8 +555,8 @@ func drawErrorVsDepth(plain: [DepthRun], residual: [DepthRun], batchNorm: Bool, 
     for (panel, (title, pick)) in [("Final training error", { (r: DepthRun) in r.finalTrainError }),
                                    ("Final test error", { (r: DepthRun) in r.finalTestError })].enumerated() {
         let ax = axes[panel]
-        ax.plot(plain.map { Double($0.depth) }, plain.map { pick($0) * 100 }, label: "Plain", color: "coral", marker: .circle, lineWidth: 2)
-        ax.plot(residual.map { Double($0.depth) }, residual.map { pick($0) * 100 }, label: "Residual", color: "steelblue", marker: .square, lineWidth: 2)
+        ax.plot(plain.map { Double($0.depth) }, plain.map { pick($0) * 100 }, label: "Plain", color: .coral, marker: .circle, lineWidth: 2)
+        ax.plot(residual.map { Double($0.depth) }, residual.map { pick($0) * 100 }, label: "Residual", color: .steelblue, marker: .square, lineWidth: 2)
         let depths = plain.map { Double($0.depth) }
         ax.setXTicks(depths, labels: depths.map { String(Int($0)) })
         ax.setXLabel("Depth (layers)")

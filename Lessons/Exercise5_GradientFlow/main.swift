@@ -75,11 +75,11 @@ struct Exercise5: ParsableCommand {
         lesson.say("Trained networks come from the checkpoints of Exercises 3 and 4 when they match this run's settings; missing ones are trained now.")
         let resnet = try trainer.run(name: "resnet18", displayName: "ResNet-18", epochs: epochs, savedBy: "Exercise 3") { ResNet18() }
         let plain = try trainer.run(name: "plainnet", displayName: "PlainNet", epochs: epochs, savedBy: "Exercise 4") { PlainNet() }
-        var trained: [Network] = [Network(name: "PlainNet", model: plain.model, color: "coral"),
-                                  Network(name: "ResNet-18", model: resnet.model, color: "steelblue")]
+        var trained: [Network] = [Network(name: "PlainNet", model: plain.model, color: .coral),
+                                  Network(name: "ResNet-18", model: resnet.model, color: .steelblue)]
         if withPlain18 {
             let control = try trainer.run(name: "plain18", displayName: "Plain18", epochs: epochs, savedBy: "Exercise 4") { Plain18() }
-            trained.append(Network(name: "Plain18", model: control.model, color: "mediumseagreen"))
+            trained.append(Network(name: "Plain18", model: control.model, color: .mediumseagreen))
         } else {
             lesson.say("\nPlain18 (ResNet-18 without shortcuts) is left out: no saved run matches. Run Exercise 4 with --plain18, or pass --plain18 here, to include it.")
         }
@@ -90,7 +90,7 @@ struct Exercise5: ParsableCommand {
         let savedVGG = VGG16()
         if vggRun.reuse(into: savedVGG) != nil {
             lesson.say("\nVGG-16 trained by Exercise 1 found (\(lesson.displayPath(URL(fileURLWithPath: vggRun.checkpointPath)))); it joins the trained row.")
-            trained.append(Network(name: "VGG-16", model: savedVGG, color: "mediumpurple"))
+            trained.append(Network(name: "VGG-16", model: savedVGG, color: .mediumpurple))
         } else {
             lesson.say("\nNo VGG-16 saved by Exercise 1 with these settings, so VGG-16 appears untrained only (training it here would take longer than everything else together).")
         }
@@ -98,11 +98,11 @@ struct Exercise5: ParsableCommand {
         // The same architectures untrained, plus VGG-16 with and without BatchNorm.
         func untrained(seed: UInt64) -> [Network] {
             Random.manualSeed(seed)
-            var list = [Network(name: "PlainNet", model: PlainNet(), color: "coral"),
-                        Network(name: "ResNet-18", model: ResNet18(), color: "steelblue")]
-            if withPlain18 { list.append(Network(name: "Plain18", model: Plain18(), color: "mediumseagreen")) }
-            list.append(Network(name: "VGG-16", model: VGG16(), color: "mediumpurple"))
-            list.append(Network(name: "VGG-16 + BN", model: VGG16(batchNorm: true), color: "goldenrod"))
+            var list = [Network(name: "PlainNet", model: PlainNet(), color: .coral),
+                        Network(name: "ResNet-18", model: ResNet18(), color: .steelblue)]
+            if withPlain18 { list.append(Network(name: "Plain18", model: Plain18(), color: .mediumseagreen)) }
+            list.append(Network(name: "VGG-16", model: VGG16(), color: .mediumpurple))
+            list.append(Network(name: "VGG-16 + BN", model: VGG16(batchNorm: true), color: .goldenrod))
             return list
         }
         lesson.say("""
@@ -239,30 +239,34 @@ struct GradientProfile {
 
 func sci(_ value: Double) -> String { String(format: "%.2e", value) }
 
-/// The original's bar charts, one panel per network: trained on top, untrained below.
+/// The original's bar charts, one panel per network: trained on top, untrained below. Each row
+/// shares the figure's width among its own panels, so a row with fewer networks has wider panels
+/// rather than empty cells.
 func drawGradientFlow(trained: [GradientProfile], untrained: [GradientProfile], to url: URL) throws {
-    let columns = max(trained.count, untrained.count)
+    let rows = [("trained", trained), ("untrained", untrained)].filter { !$0.1.isEmpty }
+    let columns = rows.map(\.1.count).max() ?? 1
     let figure = Figure(width: 4.6 * Double(columns), height: 10)
-    let axes = figure.subplots(rows: 2, cols: columns)
-    for (row, profiles) in [trained, untrained].enumerated() {
-        for column in 0..<columns {
-            let ax = axes[row * columns + column]
-            guard column < profiles.count else { ax.setAxisOff(); continue }
-            let p = profiles[column]
+    let axes = figure.subplots(perRow: rows.map(\.1.count))
+    var index = 0
+    for (state, profiles) in rows {
+        for p in profiles {
+            let ax = axes[index]
+            index += 1
             let weightIndex = p.all.indices.filter { p.all[$0].kind != .batchNormScale }
             let scaleIndex = p.all.indices.filter { p.all[$0].kind == .batchNormScale }
             ax.bar(weightIndex.map(Double.init), weightIndex.map { p.all[$0].norm }, label: "conv / linear weight",
                    color: p.color, alpha: 0.7)
             if !scaleIndex.isEmpty {
                 ax.bar(scaleIndex.map(Double.init), scaleIndex.map { p.all[$0].norm }, label: "BatchNorm scale (γ)",
-                       color: "gray", alpha: 0.5)
+                       color: .gray, alpha: 0.5)
             }
             ax.setXLabel("Layer (deeper →)")
             ax.setYLabel("Gradient Norm")
-            ax.setTitle("\(p.name) (\(row == 0 ? "trained" : "untrained")): Gradient Magnitudes")
+            ax.setTitle("\(p.name) (\(state)): Gradient Magnitudes")
             ax.setYScale(.log)
             ax.grid(axis: .y, alpha: 0.3)
-            ax.axhline(GradientProfile.threshold, color: "red", lineStyle: .dashed, label: "Very small gradient")
+            // Like matplotlib's axhline, the line widens the automatic y range, so it is always drawn.
+            ax.axhline(GradientProfile.threshold, color: .red, lineStyle: .dashed, label: "Very small gradient")
             ax.legend()
         }
     }

@@ -48,6 +48,8 @@ struct LineArtist {
     var label: String?
     /// `plot(..., lineStyle: nil)` draws markers only.
     var drawsLine: Bool
+    /// A label written just right of the last point, in the line's colour.
+    var endLabel: String? = nil
 }
 
 struct BarArtist {

@@ -36,24 +36,26 @@ public final class Axes {
     // MARK: - Data
 
     /// Draws `y` against `x` as a line, optionally with markers (matplotlib's `ax.plot`).
-    /// Pass `lineStyle: nil` for markers only.
+    /// Pass `lineStyle: nil` for markers only. `endLabel` writes a small label in the line's
+    /// colour just right of its last point (e.g. the final value); labels of neighbouring lines
+    /// are spread apart so they never overlap, and the layout leaves room for them.
     public func plot(_ x: [Double], _ y: [Double], label: String? = nil, color: Color? = nil,
                      marker: Marker = .none, markerSize: Double = 6, lineWidth: Double = 1.5,
-                     lineStyle: LineStyle? = .solid, alpha: Double = 1) {
+                     lineStyle: LineStyle? = .solid, alpha: Double = 1, endLabel: String? = nil) {
         let n = min(x.count, y.count)
-        if x.count != y.count { Warnings.once("plot: x has \(x.count) values and y \(y.count); using the first \(n)") }
+        if x.count != y.count { Warnings.emit("plot: x has \(x.count) values and y \(y.count); using the first \(n)") }
         artists.append(.line(LineArtist(x: Array(x.prefix(n)), y: Array(y.prefix(n)),
                                         color: (color ?? nextColor()).withAlpha(alpha), lineWidth: lineWidth,
                                         lineStyle: lineStyle ?? .solid, marker: marker, markerSize: markerSize,
-                                        label: label, drawsLine: lineStyle != nil)))
+                                        label: label, drawsLine: lineStyle != nil, endLabel: endLabel)))
     }
 
     /// Draws `y` against 0, 1, 2, ... (matplotlib's `ax.plot(y)`).
     public func plot(_ y: [Double], label: String? = nil, color: Color? = nil, marker: Marker = .none,
                      markerSize: Double = 6, lineWidth: Double = 1.5, lineStyle: LineStyle? = .solid,
-                     alpha: Double = 1) {
+                     alpha: Double = 1, endLabel: String? = nil) {
         plot(y.indices.map(Double.init), y, label: label, color: color, marker: marker, markerSize: markerSize,
-             lineWidth: lineWidth, lineStyle: lineStyle, alpha: alpha)
+             lineWidth: lineWidth, lineStyle: lineStyle, alpha: alpha, endLabel: endLabel)
     }
 
     /// Vertical bars centred at `x` with the given heights (matplotlib's `ax.bar`).
@@ -114,21 +116,21 @@ public final class Axes {
     }
 
     /// A horizontal line across the axes at `y` (matplotlib's `ax.axhline`), e.g. a threshold.
-    public func axhline(_ y: Double, color: Color = "black", lineStyle: LineStyle = .solid,
+    public func axhline(_ y: Double, color: Color = .black, lineStyle: LineStyle = .solid,
                         lineWidth: Double = 1.5, alpha: Double = 1, label: String? = nil) {
         artists.append(.referenceLine(ReferenceLineArtist(value: y, vertical: false, color: color.withAlpha(alpha),
                                                           lineWidth: lineWidth, lineStyle: lineStyle, label: label)))
     }
 
     /// A vertical line across the axes at `x` (matplotlib's `ax.axvline`).
-    public func axvline(_ x: Double, color: Color = "black", lineStyle: LineStyle = .solid,
+    public func axvline(_ x: Double, color: Color = .black, lineStyle: LineStyle = .solid,
                         lineWidth: Double = 1.5, alpha: Double = 1, label: String? = nil) {
         artists.append(.referenceLine(ReferenceLineArtist(value: x, vertical: true, color: color.withAlpha(alpha),
                                                           lineWidth: lineWidth, lineStyle: lineStyle, label: label)))
     }
 
     /// Text at data coordinates (x, y) (matplotlib's `ax.text`).
-    public func text(_ x: Double, _ y: Double, _ text: String, fontSize: Double = 10, color: Color = "black",
+    public func text(_ x: Double, _ y: Double, _ text: String, fontSize: Double = 10, color: Color = .black,
                      bold: Bool = false, horizontalAlignment: HorizontalAlignment = .left,
                      verticalAlignment: VerticalAlignment = .baseline) {
         artists.append(.text(TextArtist(x: x, y: y, text: text, fontSize: fontSize, color: color, bold: bold,
@@ -194,7 +196,7 @@ public final class Axes {
     /// Grid lines at the major ticks, drawn above bars and below lines (matplotlib's default
     /// order). `alpha: 0.3` gives the light grid lessons usually ask for.
     public func grid(_ visible: Bool = true, axis: GridAxis = .both, alpha: Double = 1,
-                     color: Color = "#b0b0b0", lineStyle: LineStyle = .solid, lineWidth: Double = 0.8) {
+                     color: Color = Color(rgb: 0xb0b0b0), lineStyle: LineStyle = .solid, lineWidth: Double = 0.8) {
         gridAxis = visible ? axis : nil
         gridStyle = GridStyle(color: color.withAlpha(alpha), lineStyle: lineStyle, lineWidth: lineWidth)
     }

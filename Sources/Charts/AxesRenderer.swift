@@ -27,6 +27,7 @@ struct AxesRenderer {
         }
         for case .image(let a) in axes.artists where a.annotationFormat != nil { drawAnnotations(a) }
         for case .text(let a) in axes.artists { drawText(a) }
+        EndLabels.draw(axes, g, style, on: canvas)
         if axes.axisVisible { drawSpinesAndTicks() }
         drawLabels()
         drawLegend()
@@ -192,9 +193,14 @@ struct AxesRenderer {
             canvas.drawText(RichText(label), at: Point(Double(b.x0) - tickSpace - w - style.labelPad, Double(b.y0 + b.y1) / 2),
                             style: style.labelFont, h: .right, v: .center, rotated: true)
         }
-        if let title = axes.title {
-            canvas.drawText(RichText(title), at: Point(Double(b.x0 + b.x1) / 2, Double(b.y0) - style.titlePad),
-                            style: style.titleFont, h: .center, v: .bottom)
+        if let title = g.title {
+            // Fitted by the layout: the last line sits just above the box, earlier ones above it.
+            let titleStyle = TextStyle(sizePx: title.sizePx)
+            let lineHeight = font.measure(RichText(title.lines[0]), titleStyle).height
+            for (k, line) in title.lines.reversed().enumerated() {
+                canvas.drawText(RichText(line), at: Point(Double(b.x0 + b.x1) / 2, Double(b.y0) - style.titlePad - Double(k) * lineHeight),
+                                style: titleStyle, h: .center, v: .bottom)
+            }
         }
     }
 
@@ -209,37 +215,7 @@ struct AxesRenderer {
     }
 
     /// What a legend should avoid: points every ~2 px along lines, markers, and bar rectangles.
-    func obstacles() -> ([Point], [(Double, Double, Double, Double)]) {
-        var samples: [Point] = [], rects: [(Double, Double, Double, Double)] = []
-        for artist in axes.artists {
-            switch artist {
-            case .line(let a):
-                let pts = a.x.indices.compactMap { g.pixel(x: a.x[$0], y: a.y[$0]) }
-                samples += pts
-                for (p, q) in zip(pts, pts.dropFirst()) {
-                    let n = Int(hypot(q.x - p.x, q.y - p.y) / 2)
-                    if n > 1 { for k in 1..<n { let f = Double(k) / Double(n); samples.append(Point(p.x + (q.x - p.x) * f, p.y + (q.y - p.y) * f)) } }
-                }
-            case .scatter(let a):
-                samples += a.x.indices.compactMap { g.pixel(x: a.x[$0], y: a.y[$0]) }
-            case .bars(let a):
-                for i in a.x.indices {
-                    let x0 = g.x.pixelClamped(a.x[i] - a.width / 2), x1 = g.x.pixelClamped(a.x[i] + a.width / 2)
-                    let y0 = g.y.pixelClamped(a.bottoms[i]), y1 = g.y.pixelClamped(a.bottoms[i] + a.heights[i])
-                    rects.append((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)))
-                }
-            case .referenceLine(let a):
-                let b = g.box
-                if a.vertical, let x = g.x.pixel(a.value) {
-                    samples += stride(from: Double(b.y0), through: Double(b.y1), by: 2).map { Point(x, $0) }
-                } else if !a.vertical, let y = g.y.pixel(a.value) {
-                    samples += stride(from: Double(b.x0), through: Double(b.x1), by: 2).map { Point($0, y) }
-                }
-            case .text, .image: continue
-            }
-        }
-        return (samples, rects)
-    }
+    func obstacles() -> ([Point], [(Double, Double, Double, Double)]) { axes.legendObstacles(in: g) }
 
     private func drawColorbar(_ cb: (box: PixelRect, ticks: [Tick], transform: AxisTransform), _ image: ImageArtist) {
         let b = cb.box

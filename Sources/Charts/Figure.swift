@@ -20,7 +20,8 @@ public final class Figure {
     public let dpi: Double
     /// The axes in row-major order.
     public private(set) var axes: [Axes] = []
-    var gridRows = 0, gridCols = 0
+    /// How many axes each row holds, top to bottom (all equal for `subplots(rows:cols:)`).
+    var rowLengths: [Int] = []
     var suptitleText: String?
     var suptitleSize: Double = 14
 
@@ -37,9 +38,17 @@ public final class Figure {
     /// (`axes[r * cols + c]`). Calling it again replaces the previous axes.
     @discardableResult
     public func subplots(rows: Int = 1, cols: Int = 1) -> [Axes] {
-        gridRows = max(rows, 1)
-        gridCols = max(cols, 1)
-        axes = (0..<(gridRows * gridCols)).map { _ in Axes() }
+        subplots(perRow: Array(repeating: max(cols, 1), count: max(rows, 1)))
+    }
+
+    /// Rows holding different numbers of axes, each row splitting the full width among its own
+    /// axes, so no grid cell is left empty (e.g. `[3, 5]`: three wide panels above five).
+    /// Returns the axes in row-major order; axes in rows of the same length stay aligned.
+    @discardableResult
+    public func subplots(perRow counts: [Int]) -> [Axes] {
+        rowLengths = counts.map { max($0, 1) }
+        if rowLengths.isEmpty { rowLengths = [1] }
+        axes = (0..<rowLengths.reduce(0, +)).map { _ in Axes() }
         return axes
     }
 

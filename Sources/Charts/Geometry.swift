@@ -54,6 +54,8 @@ struct AxesGeometry {
     var yTicks: [Tick], yMinor: [Double]
     /// The colour scale next to an image, if any, with its ticks.
     var colorbar: (box: PixelRect, ticks: [Tick], transform: AxisTransform)?
+    /// The title as it fits above the box: one or two lines, possibly smaller than 12 pt.
+    var title: FittedTitle?
 
     /// The pixel for a data point (for tests and artists).
     func pixel(x vx: Double, y vy: Double) -> Point? {

@@ -12,41 +12,58 @@ enum Layout {
 
     static func apply(to figure: Figure) {
         let style = Style(dpi: figure.dpi)
-        let (rows, cols) = (figure.gridRows, figure.gridCols)
-        guard !figure.axes.isEmpty, rows > 0, cols > 0 else { return }
+        let lengths = figure.rowLengths
+        guard !figure.axes.isEmpty, !lengths.isEmpty, lengths.reduce(0, +) == figure.axes.count else { return }
         let w = Double(figure.pixelWidth), h = Double(figure.pixelHeight)
         let top0 = style.figurePad + figure.suptitleHeight(style)
         // First guess: each cell inset by 12%.
-        var boxes = cellBoxes(rows: rows, cols: cols, width: w, height: h, top: top0, style: style,
-                              decorations: Array(repeating: Decorations(left: w * 0.06 / Double(cols), right: w * 0.06 / Double(cols),
-                                                                        top: h * 0.06 / Double(rows), bottom: h * 0.06 / Double(rows)),
-                                                 count: figure.axes.count))
+        let rows = Double(lengths.count)
+        var boxes = cellBoxes(rowLengths: lengths, width: w, height: h, top: top0, style: style,
+                              decorations: lengths.flatMap { n in
+                                  Array(repeating: Decorations(left: w * 0.06 / Double(n), right: w * 0.06 / Double(n),
+                                                               top: h * 0.06 / rows, bottom: h * 0.06 / rows), count: n)
+                              })
         for _ in 0..<2 {
+            let titleWidths = titleSpace(boxes: boxes, rowLengths: lengths, width: w, style: style)
             let decos = figure.axes.indices.map { i in
-                decorations(figure.axes[i], geometry(figure.axes[i], box: boxes[i], style: style), style)
+                var g = geometry(figure.axes[i], box: boxes[i], style: style)
+                g.title = fittedTitle(figure.axes[i], maxWidth: titleWidths[i], style: style)
+                return decorations(figure.axes[i], g, style)
             }
-            boxes = cellBoxes(rows: rows, cols: cols, width: w, height: h, top: top0, style: style, decorations: decos)
+            boxes = cellBoxes(rowLengths: lengths, width: w, height: h, top: top0, style: style, decorations: decos)
         }
-        for (i, axes) in figure.axes.enumerated() { axes.geometry = geometry(axes, box: boxes[i], style: style) }
+        let titleWidths = titleSpace(boxes: boxes, rowLengths: lengths, width: w, style: style)
+        for (i, axes) in figure.axes.enumerated() {
+            var g = geometry(axes, box: boxes[i], style: style)
+            g.title = fittedTitle(axes, maxWidth: titleWidths[i], style: style)
+            axes.geometry = g
+        }
     }
 
-    /// Boxes for a grid given each axes' decoration sizes (row-major order).
-    static func cellBoxes(rows: Int, cols: Int, width: Double, height: Double, top: Double, style: Style,
+    /// Boxes for rows of axes given each axes' decoration sizes (row-major order). Each row
+    /// splits the full width among its own axes; rows of the same length share their columns'
+    /// left/right space so they stay aligned, and each row takes the tallest top/bottom space
+    /// of its axes.
+    static func cellBoxes(rowLengths: [Int], width: Double, height: Double, top: Double, style: Style,
                           decorations: [Decorations]) -> [PixelRect] {
+        let starts = rowLengths.indices.map { r in rowLengths[..<r].reduce(0, +) }
         func deco(_ r: Int, _ c: Int) -> Decorations {
-            let i = r * cols + c
+            let i = starts[r] + c
             return i < decorations.count ? decorations[i] : Decorations()
         }
-        let left = (0..<cols).map { c in (0..<rows).map { deco($0, c).left }.max()! }
-        let right = (0..<cols).map { c in (0..<rows).map { deco($0, c).right }.max()! }
-        let tops = (0..<rows).map { r in (0..<cols).map { deco(r, $0).top }.max()! }
-        let bottoms = (0..<rows).map { r in (0..<cols).map { deco(r, $0).bottom }.max()! }
         let pad = style.figurePad, gap = style.axesGap
-        let colW = max((width - 2 * pad - left.reduce(0, +) - right.reduce(0, +) - Double(cols - 1) * gap) / Double(cols), 10)
+        let tops = rowLengths.indices.map { r in (0..<rowLengths[r]).map { deco(r, $0).top }.max()! }
+        let bottoms = rowLengths.indices.map { r in (0..<rowLengths[r]).map { deco(r, $0).bottom }.max()! }
+        let rows = rowLengths.count
         let rowH = max((height - top - pad - tops.reduce(0, +) - bottoms.reduce(0, +) - Double(rows - 1) * gap) / Double(rows), 10)
         var boxes: [PixelRect] = []
         var y = top
         for r in 0..<rows {
+            let cols = rowLengths[r]
+            let alike = rowLengths.indices.filter { rowLengths[$0] == cols }
+            let left = (0..<cols).map { c in alike.map { deco($0, c).left }.max()! }
+            let right = (0..<cols).map { c in alike.map { deco($0, c).right }.max()! }
+            let colW = max((width - 2 * pad - left.reduce(0, +) - right.reduce(0, +) - Double(cols - 1) * gap) / Double(cols), 10)
             var x = pad
             y += tops[r]
             for c in 0..<cols {
@@ -58,6 +75,34 @@ enum Layout {
             y += rowH + bottoms[r] + gap
         }
         return boxes
+    }
+
+    /// How wide each axes' title may be: it is centred over its box and may reach half-way to
+    /// the neighbouring boxes in its row, or to the figure's padding at either end, so titles
+    /// never touch each other or run past the figure's edge.
+    static func titleSpace(boxes: [PixelRect], rowLengths: [Int], width: Double, style: Style) -> [Double] {
+        var result: [Double] = []
+        var i = 0
+        for n in rowLengths {
+            for c in 0..<n {
+                let b = boxes[i + c]
+                let leftLimit = c > 0 ? Double(boxes[i + c - 1].x1 + b.x0) / 2 : style.figurePad
+                let rightLimit = c < n - 1 ? Double(b.x1 + boxes[i + c + 1].x0) / 2 : width - style.figurePad
+                let centre = Double(b.x0 + b.x1) / 2
+                result.append(max(2 * min(centre - leftLimit, rightLimit - centre), 1))
+            }
+            i += n
+        }
+        return result
+    }
+
+    /// The axes' title fitted into `maxWidth` pixels with the figure's font (see `TitleFit`).
+    static func fittedTitle(_ axes: Axes, maxWidth: Double, style: Style) -> FittedTitle? {
+        guard let title = axes.title, !title.isEmpty else { return nil }
+        let font = FontRenderer.shared
+        return TitleFit.fit(title, sizePx: style.titleFont.sizePx, maxWidth: maxWidth) { text, size in
+            font.measure(RichText(text), TextStyle(sizePx: size)).width
+        }
     }
 
     /// Limits, transforms and ticks for an axes placed in `cell` (shrunk to square image cells).
@@ -76,7 +121,17 @@ enum Layout {
             box = PixelRect(x0: Int(x0), y0: Int(y0), x1: Int(x0 + w), y1: Int(y0 + h))
         }
         let xt = AxisTransform(lo: xlo, hi: xhi, scale: axes.xScale, p0: Double(box.x0), p1: Double(box.x1))
-        let yt = AxisTransform(lo: ylo, hi: yhi, scale: axes.yScale, p0: Double(box.y1), p1: Double(box.y0))
+        var yt = AxisTransform(lo: ylo, hi: yhi, scale: axes.yScale, p0: Double(box.y1), p1: Double(box.y0))
+        // A `.best` legend that would hide data anywhere gets room at the top of an automatic y axis.
+        if image == nil, axes.yLimits.hi == nil, axes.legendLocation == .best, let legend = Legend(axes: axes, dpi: style.dpi) {
+            let provisional = AxesGeometry(box: box, x: xt, y: yt, xTicks: [], xMinor: [], yTicks: [], yMinor: [])
+            let (samples, rects) = axes.legendObstacles(in: provisional)
+            if let growth = legend.headroom(in: box, samples: samples, barRects: rects),
+               let a = yt.scaled(ylo), let b = yt.scaled(yhi) {
+                let top = a + (b - a) * growth
+                yt.hi = axes.yScale == .log ? pow(10, top) : top
+            }
+        }
         let (xTicks, xMinor) = ticks(axes.xTickOverride, xt, length: Double(box.width), horizontal: true, style: style)
         let (yTicks, yMinor) = ticks(axes.yTickOverride, yt, length: Double(box.height), horizontal: false, style: style)
         var geometry = AxesGeometry(box: box, x: xt, y: yt, xTicks: xTicks, xMinor: xMinor, yTicks: yTicks, yMinor: yMinor)
@@ -130,7 +185,11 @@ enum Layout {
         }
         if let label = axes.yLabel { d.left += style.labelPad + font.measure(RichText(label), style.labelFont).height }
         if let label = axes.xLabel { d.bottom += style.labelPad + font.measure(RichText(label), style.labelFont).height }
-        if let title = axes.title { d.top = max(d.top, style.titlePad + font.measure(RichText(title), style.titleFont).height) }
+        if let title = g.title {
+            let lineHeight = font.measure(RichText(title.lines[0]), TextStyle(sizePx: title.sizePx)).height
+            d.top = max(d.top, style.titlePad + Double(title.lines.count) * lineHeight)
+        }
+        d.right = max(d.right, EndLabels.overhang(axes, g, style))
         if let cb = g.colorbar {
             let labels = cb.ticks.map { font.measure($0.label, style.tickFont).width }.max() ?? 0
             d.right = max(d.right, style.colorbarPad + style.colorbarWidth + tickSpace + labels)

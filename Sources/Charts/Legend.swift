@@ -89,13 +89,7 @@ struct Legend {
     func bestLocation(in box: PixelRect, samples: [Point], barRects: [(Double, Double, Double, Double)]) -> LegendLocation {
         var best = LegendLocation.upperRight, bestScore = Double.infinity
         for loc in LegendLocation.allCases where loc != .best {
-            let f = frame(loc, in: box)
-            var score = 0.0
-            for p in samples where p.x >= f.x && p.x <= f.x + f.w && p.y >= f.y && p.y <= f.y + f.h { score += 1 }
-            for r in barRects {
-                let ox = max(0, min(r.2, f.x + f.w) - max(r.0, f.x)), oy = max(0, min(r.3, f.y + f.h) - max(r.1, f.y))
-                score += ox * oy / 16
-            }
+            let score = Legend.overlap(frame(loc, in: box), samples: samples, barRects: barRects)
             if score < bestScore - 1e-9 { best = loc; bestScore = score }
         }
         return best

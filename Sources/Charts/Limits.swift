@@ -37,7 +37,9 @@ extension Axes {
                     }
                 }
             case .referenceLine(let a):
-                if a.vertical != vertical { continue }
+                // axhline is a y value, axvline an x value; like matplotlib's, it widens
+                // automatic limits so the line it names in a legend is always drawn.
+                if a.vertical == vertical { continue }
                 r.include(a.value, scale: scale)
             case .image(let a):
                 let n = Double(vertical ? a.rows : a.cols)

@@ -158,5 +158,5 @@ private func pngError(_ png: png_structp?, _ message: png_const_charp?) {
 }
 
 private func pngWarning(_ png: png_structp?, _ message: png_const_charp?) {
-    Warnings.once("libpng: \(message.map { String(cString: $0) } ?? "unknown warning")")
+    Warnings.emit("libpng: \(message.map { String(cString: $0) } ?? "unknown warning")")
 }

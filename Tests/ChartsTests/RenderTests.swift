@@ -146,12 +146,4 @@ import Testing
         let elapsed = Date().timeIntervalSince(start)
         #expect(elapsed < 1.0, "took \(elapsed) s")
     }
-
-    @Test func colorsParseLikeMatplotlib() {
-        #expect(Color(name: "coral")?.description == "#ff7f50")
-        #expect(Color(name: "tab:blue") == Color(hex: "#1f77b4"))
-        #expect(Color(name: "C1") == Color(name: "tab:orange"))
-        #expect(Color(name: "no-such-colour") == nil)
-        #expect(Color(hex: "#ff000080")!.alpha > 0.49 && Color(hex: "#ff000080")!.alpha < 0.51)
-    }
 }

@@ -35,8 +35,8 @@ func sideBySide() throws {
     axes[0].plot(epochs, [0.8, 0.35, 0.18, 0.1, 0.06], label: "ResNet", marker: .triangleUp, lineWidth: 2)
     axes[0].setXLabel("Epoch"); axes[0].setYLabel("Loss"); axes[0].setTitle("Training Loss: Plain vs Residual")
     axes[0].legend(); axes[0].grid(alpha: 0.3)
-    axes[1].plot(epochs, [62, 78, 85, 88, 90], label: "PlainNet", color: "coral", marker: .circle)
-    axes[1].plot(epochs, [70, 86, 92, 95, 96.5], label: "ResNet", color: "steelblue", marker: .circle)
+    axes[1].plot(epochs, [62, 78, 85, 88, 90], label: "PlainNet", color: .coral, marker: .circle)
+    axes[1].plot(epochs, [70, 86, 92, 95, 96.5], label: "ResNet", color: .steelblue, marker: .circle)
     axes[1].setXLabel("Epoch"); axes[1].setYLabel("Accuracy (%)"); axes[1].setTitle("Test Accuracy")
     axes[1].legend(location: .lowerRight); axes[1].grid(alpha: 0.3)
     fig.suptitle("Plain vs Residual Networks")
@@ -49,12 +49,12 @@ func logBars() throws {
     let layers = Array(0..<20).map(Double.init)
     let plain = layers.map { 1e-1 * pow(0.45, 19 - $0) }
     let residual = layers.map { 0.05 * (1 + 0.3 * sin($0)) }
-    axes[0].bar(layers, plain, color: "coral", alpha: 0.7)
-    axes[0].setYScale(.log); axes[0].axhline(1e-5, color: "red", lineStyle: .dashed, label: "Very small gradient")
+    axes[0].bar(layers, plain, color: .coral, alpha: 0.7)
+    axes[0].setYScale(.log); axes[0].axhline(1e-5, color: .red, lineStyle: .dashed, label: "Very small gradient")
     axes[0].setXLabel("Layer"); axes[0].setYLabel("Gradient norm"); axes[0].setTitle("PlainNet-20: Vanishing Gradients")
     axes[0].legend(); axes[0].grid(axis: .y, alpha: 0.3)
-    axes[1].bar(layers, residual, color: "steelblue", alpha: 0.7)
-    axes[1].setYScale(.log); axes[1].axhline(1e-5, color: "red", lineStyle: .dashed, label: "Very small gradient")
+    axes[1].bar(layers, residual, color: .steelblue, alpha: 0.7)
+    axes[1].setYScale(.log); axes[1].axhline(1e-5, color: .red, lineStyle: .dashed, label: "Very small gradient")
     axes[1].setXLabel("Layer"); axes[1].setYLabel("Gradient norm"); axes[1].setTitle("ResNet-20: Healthy Gradients")
     axes[1].legend(); axes[1].grid(axis: .y, alpha: 0.3)
     fig.suptitle("Gradient Flow Comparison")
@@ -71,9 +71,9 @@ func normalSamples(_ n: Int, mean: Double, sd: Double, seed: UInt64) -> [Double]
 func histogram() throws {
     let fig = Figure(width: 8, height: 5)
     let ax = fig.singleAxes()
-    ax.hist(normalSamples(2000, mean: 0, sd: 0.05, seed: 1), bins: 40, label: "Initial weights", color: "steelblue", edgeColor: "white", alpha: 0.7)
-    ax.hist(normalSamples(2000, mean: 0.02, sd: 0.09, seed: 2), bins: 40, label: "After training", color: "coral", edgeColor: "white", alpha: 0.6)
-    ax.axvline(0, color: "black", lineStyle: .dotted, lineWidth: 1)
+    ax.hist(normalSamples(2000, mean: 0, sd: 0.05, seed: 1), bins: 40, label: "Initial weights", color: .steelblue, edgeColor: .white, alpha: 0.7)
+    ax.hist(normalSamples(2000, mean: 0.02, sd: 0.09, seed: 2), bins: 40, label: "After training", color: .coral, edgeColor: .white, alpha: 0.6)
+    ax.axvline(0, color: .black, lineStyle: .dotted, lineWidth: 1)
     ax.setXLabel("Weight value"); ax.setYLabel("Count"); ax.setTitle("Weight Distribution, conv2")
     ax.legend(); ax.grid(alpha: 0.3)
     try fig.savefig("\(dir)/histogram.png")
@@ -84,8 +84,8 @@ func scatterPlot() throws {
     let ax = fig.singleAxes()
     let params = [0.27, 0.46, 0.66, 0.85, 1.7, 11.2, 21.3, 23.5, 138, 60]
     let acc = [91.3, 92.5, 93.0, 93.4, 93.6, 94.5, 95.0, 95.6, 92.6, 94.1]
-    ax.scatter(Array(params.prefix(5)), Array(acc.prefix(5)), label: "ResNet (CIFAR)", color: "steelblue", size: 60)
-    ax.scatter(Array(params.suffix(5)), Array(acc.suffix(5)), label: "ImageNet-scale", color: "orange", size: 60, marker: .diamond)
+    ax.scatter(Array(params.prefix(5)), Array(acc.prefix(5)), label: "ResNet (CIFAR)", color: .steelblue, size: 60)
+    ax.scatter(Array(params.suffix(5)), Array(acc.suffix(5)), label: "ImageNet-scale", color: .orange, size: 60, marker: .diamond)
     ax.text(138, 92.6, "VGG-16   ", fontSize: 9, horizontalAlignment: .right, verticalAlignment: .center)
     ax.setXScale(.log)
     ax.setXLabel("Parameters (millions)"); ax.setYLabel("Accuracy (%)"); ax.setTitle("Accuracy vs Model Size")
@@ -119,6 +119,37 @@ func digitGrid() throws {
     try fig.savefig("\(dir)/mnist_digits.png")
 }
 
+/// Rows with different numbers of panels (no empty cells), a long title fitted to its panel,
+/// and lines labelled at their ends.
+func rowsAndEndLabels() throws {
+    let fig = Figure(width: 14, height: 8)
+    let axes = fig.subplots(perRow: [2, 3])
+    let steps = (0...20).map { Double($0) * 50 }
+    for (panel, gap) in [0.8, 3.0].enumerated() {
+        let ax = axes[panel]
+        for (index, (name, final)) in [("depth-8", 9.7), ("depth-32", 9.7 + gap)].enumerated() {
+            let curve = steps.map { final + 80 * exp(-$0 / 60) + 4 * exp(-$0 / 400) }
+            ax.plot(steps, curve, label: name, color: Color.cycle[index], lineWidth: 2,
+                    endLabel: "\(name) " + String(format: "%.1f%%", curve.last!))
+        }
+        ax.setYLim(0, 20)
+        ax.setXLabel("Iteration"); ax.setYLabel("Error (%)")
+        ax.setTitle(panel == 0 ? "Residual networks" : "Plain networks")
+        ax.legend(); ax.grid(alpha: 0.3)
+    }
+    let names = ["PlainNet", "ResNet-18", "VGG-16 + BN (untrained): Gradient Magnitudes"]
+    for (i, name) in names.enumerated() {
+        let ax = axes[2 + i]
+        let norms = (0..<16).map { pow(10, -Double(16 - $0) / Double(3 + 2 * i)) }
+        ax.bar((0..<16).map(Double.init), norms, label: "conv / linear weight", color: [Color.coral, .steelblue, .goldenrod][i], alpha: 0.7)
+        ax.setYScale(.log)
+        ax.axhline(1e-5, color: .red, lineStyle: .dashed, label: "Very small gradient")
+        ax.setTitle(name); ax.setXLabel("Layer"); ax.legend()
+    }
+    fig.suptitle("Rows of different lengths, end labels, fitted titles")
+    try fig.savefig("\(dir)/rows_end_labels.png")
+}
+
 func timeOneFigure() throws {
     let start = Date()
     try logBars()
@@ -127,7 +158,7 @@ func timeOneFigure() throws {
 
 do {
     try lineChart(); try sideBySide(); try logBars(); try histogram(); try scatterPlot()
-    try confusionMatrix(); try digitGrid()
+    try confusionMatrix(); try digitGrid(); try rowsAndEndLabels()
     try timeOneFigure()
     print("Wrote the gallery to \(dir)/")
 } catch {

@@ -36,7 +36,7 @@ final class FontRenderer: @unchecked Sendable {
 
     private init() {
         guard FT_Init_FreeType(&library) == 0 else {
-            Warnings.once("FreeType failed to initialise; charts will have no text")
+            Warnings.emit("FreeType failed to initialise; charts will have no text")
             return
         }
         let files: [FontWeight: String] = [.regular: "DejaVuSans.ttf", .bold: "DejaVuSans-Bold.ttf"]
@@ -47,10 +47,10 @@ final class FontRenderer: @unchecked Sendable {
             if FT_New_Face(library, path, 0, &face) == 0, let face { faces[weight] = face }
         }
         if faces[.regular] == nil {
-            Warnings.once("DejaVuSans.ttf not found (looked in \(Self.searchDirectories.joined(separator: ", "))); "
+            Warnings.emit("DejaVuSans.ttf not found (looked in \(Self.searchDirectories.joined(separator: ", "))); "
                 + "charts will be drawn without text. Install fonts-dejavu-core or set CHARTS_FONT_DIR.")
         } else if faces[.bold] == nil {
-            Warnings.once("DejaVuSans-Bold.ttf not found; bold titles use the regular weight")
+            Warnings.emit("DejaVuSans-Bold.ttf not found; bold titles use the regular weight")
         }
     }
 
