@@ -76,7 +76,7 @@ import Testing
         fig.singleAxes().plot([0, 1], [1, 0])
         // A regular file cannot be a directory, so nothing can be written beneath it.
         let file = dir + "/not-a-directory"
-        FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
         let path = file + "/chart.png"
         do {
             try fig.savefig(path)
