@@ -7,6 +7,8 @@ public final class Narrator {
     public let lessonName: String
     /// Folder of this lesson's files: `<output>/<Lesson>/`.
     public let folder: URL
+    /// The numbers and verdicts of this run, written as `results.json` beside the report.
+    public let results = LessonResults()
     private var markdown: [String] = []
 
     public init(lesson: String, output: URL) {
@@ -60,11 +62,13 @@ public final class Narrator {
     /// Where a chart of this lesson goes.
     public func chartURL(_ fileName: String) -> URL { folder.appendingPathComponent(fileName) }
 
-    /// Writes report.md (atomically) and says where it is.
+    /// Writes report.md and results.json (each atomically) and says where they are.
     public func writeReport() throws {
         let url = folder.appendingPathComponent("report.md")
         try AtomicFile.write(Data(markdown.joined(separator: "\n").utf8), to: url.path)
-        emit("\nReport written: \(displayPath(url))")
+        let resultsURL = folder.appendingPathComponent("results.json")
+        try AtomicFile.write(try results.json(lesson: lessonName), to: resultsURL.path)
+        emit("\nReport written: \(displayPath(url)) (numbers and verdicts in \(displayPath(resultsURL)))")
     }
 
     /// A path relative to the working directory when it lies below it.
