@@ -15,6 +15,9 @@
 # repository, ../torchenv (relative to the repository root; TORCH_VENV=path overrides), created on
 # first use from pytorch/requirements.txt (the pinned versions).
 # Environment: BENCHMARK_BIN=path/to/Benchmark skips the `swift build` (e.g. a side build).
+# The timed commands run as a learner's machine runs them: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE
+# (a safety setting of the machines this project is developed on) are unset for them alone, and
+# the processor and each side's BLAS / CPU-capability path are printed with the table.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -55,18 +58,24 @@ COMMON=(--batch-size "$BATCH" --steps "$STEPS" --warmup "$WARMUP" --threads "$TH
 
 # One process per network and mode, so each peak RSS is that measurement's own; PyTorch and
 # this engine alternate, so a change in the machine's load affects both sides alike.
-echo "PyTorch $("$VENV/bin/python" -c 'import torch; print(torch.__version__)'), $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | xargs)" >&2
+# As a learner's machine: without the development machines' OpenBLAS safety variables.
+as_learner=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
+TORCH_PATH="$("${as_learner[@]}" "$VENV/bin/python" -c 'import torch; print(f"PyTorch {torch.__version__}, CPU capability {torch.backends.cpu.get_cpu_capability()}, MKL {torch.backends.mkl.is_available()}")')"
+OURS_PATH="$("${as_learner[@]}" "$BIN" --model resnet18 --mode eval --steps 1 --warmup 0 --threads 1 --batch-size 2 2>&1 | grep -m1 '^processor:' || true)"
+echo "$TORCH_PATH" >&2
+echo "ours: $OURS_PATH" >&2
 for ((pass = 1; pass <= REPEAT; pass++)); do
     for model in "${MODELS[@]}"; do
         for mode in train eval; do
-            "$VENV/bin/python" "$ROOT/pytorch/benchmarks/pytorch_bench.py" --model "$model" --mode "$mode" "${COMMON[@]}" \
-                | tee -a "$OUT/torch.jsonl" >&2
-            "$BIN" --model "$model" --mode "$mode" "${COMMON[@]}" --json | tee -a "$OUT/ours.jsonl" >&2
+            "${as_learner[@]}" "$VENV/bin/python" "$ROOT/pytorch/benchmarks/pytorch_bench.py" --model "$model" --mode "$mode" \
+                "${COMMON[@]}" | tee -a "$OUT/torch.jsonl" >&2
+            "${as_learner[@]}" "$BIN" --model "$model" --mode "$mode" "${COMMON[@]}" --json \
+                | tee -a "$OUT/ours.jsonl" >&2
         done
     done
 done
 
-"$VENV/bin/python" - "$OUT/torch.jsonl" "$OUT/ours.jsonl" "$THREADS" "$BATCH" "$REPEAT" <<'PY'
+"$VENV/bin/python" - "$OUT/torch.jsonl" "$OUT/ours.jsonl" "$THREADS" "$BATCH" "$REPEAT" "$TORCH_PATH" "$OURS_PATH" <<'PY'
 import json, statistics, sys
 def load(path):
     runs = {}
@@ -75,6 +84,7 @@ def load(path):
     return runs
 torch, ours = load(sys.argv[1]), load(sys.argv[2])
 threads, batch, repeat = sys.argv[3], sys.argv[4], int(sys.argv[5])
+print(f"\n{sys.argv[6]}\nours: {sys.argv[7]}\n(OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, as on a learner's machine)")
 median = lambda rows, key: statistics.median(r[key] for r in rows)
 print(f"\nbatch {batch}, {threads} threads; img/s = images per second (median step)"
       + (f", median of {repeat} passes" if repeat > 1 else "") + "; ratio = ours / PyTorch\n")

@@ -17,7 +17,7 @@ import CBLAS
 ///
 /// This is a run-time choice from the processor's own feature flags, not a build flag: the same
 /// binary still runs on any x86-64 machine. An explicit `OPENBLAS_CORETYPE` is always respected.
-enum BLASCore {
+public enum BLASCore {
     /// Evaluated once (thread-safe lazy global) before the first BLAS call.
     static let ready: Bool = {
         #if os(Linux) && arch(x86_64) && !canImport(Accelerate)
@@ -26,8 +26,14 @@ enum BLASCore {
         return true
     }()
 
-    /// The kernel family OpenBLAS is using ("SkylakeX", "Haswell", "Prescott", ...).
-    static var coreName: String {
+    /// The kernel family OpenBLAS is using ("SkylakeX", "Haswell", "Prescott", ...), after the
+    /// upgrade below.
+    public static var coreName: String {
+        _ = ready
+        return loadedCoreName
+    }
+
+    private static var loadedCoreName: String {
         #if canImport(Accelerate)
         return "Accelerate"
         #else
@@ -39,10 +45,10 @@ enum BLASCore {
     #if os(Linux) && arch(x86_64) && !canImport(Accelerate)
     private static func upgradeFallbackKernels() {
         guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil else { return }
-        let current = coreName.lowercased()
+        let current = loadedCoreName.lowercased()
         // Only the generic fallbacks are replaced; a core OpenBLAS recognised is left alone.
         guard ["prescott", "core2", "nehalem", "sandybridge", "unknown"].contains(current) else { return }
-        let flags = cpuFlags()
+        let flags = Processor.flags
         let wanted: String
         if flags.contains("avx512f") && flags.contains("avx512bw") && flags.contains("avx512vl")
             && flags.contains("avx512dq") {
@@ -64,13 +70,5 @@ enum BLASCore {
         unsetenv("OPENBLAS_CORETYPE")
     }
 
-    /// The feature flags of the first processor in /proc/cpuinfo.
-    private static func cpuFlags() -> Set<Substring> {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
-              let colon = line.firstIndex(of: ":")
-        else { return [] }
-        return Set(line[line.index(after: colon)...].split(separator: " "))
-    }
     #endif
 }

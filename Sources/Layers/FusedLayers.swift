@@ -1,7 +1,32 @@
 import Autograd
 
 /// The layers' side of the fused operations (`Autograd/Ops/FusedOps.swift`): a convolution that
-/// applies the BatchNorm and ReLU after it as it writes its output.
+/// applies the BatchNorm and ReLU after it as it writes its output, and a BatchNorm with its ReLU.
+
+/// A layer that knows how to run some of the layers that follow it together with itself.
+/// `Sequential` asks each layer; the layer, not the container, knows its fusions.
+public protocol FusesFollowingLayers: Module {
+    /// This layer and as many of `next` as it absorbs, as one operation; nil when it absorbs none.
+    func forward(_ input: Tensor, fusing next: ArraySlice<any Module>) -> (output: Tensor, absorbed: Int)?
+}
+
+extension Conv2d: FusesFollowingLayers {
+    /// Absorbs a following BatchNorm2d, ReLU, or BatchNorm2d then ReLU.
+    public func forward(_ input: Tensor, fusing next: ArraySlice<any Module>) -> (output: Tensor, absorbed: Int)? {
+        let norm = next.first as? BatchNorm2d
+        let relu = next.dropFirst(norm == nil ? 0 : 1).first is ReLU
+        guard norm != nil || relu else { return nil }
+        return (self(input, then: norm, relu: relu), (norm == nil ? 0 : 1) + (relu ? 1 : 0))
+    }
+}
+
+extension BatchNorm2d: FusesFollowingLayers {
+    /// Absorbs a following ReLU.
+    public func forward(_ input: Tensor, fusing next: ArraySlice<any Module>) -> (output: Tensor, absorbed: Int)? {
+        guard next.first is ReLU else { return nil }
+        return (self(input, relu: true), 1)
+    }
+}
 extension Conv2d {
     /// `relu(norm(conv(x)))` (without `relu`: `norm(conv(x))`; without `norm`: `relu(conv(x))`).
     public func callAsFunction(_ input: Tensor, then norm: BatchNorm2d?, relu: Bool = false) -> Tensor {

@@ -14,19 +14,12 @@ public final class Sequential: Module {
         var x = input
         var index = 0
         while index < layers.count {
-            // Conv2d -> BatchNorm2d -> ReLU (and the shorter runs of these) run as fused
-            // operations: the same numbers with fewer passes over memory (Autograd/FusedOps.swift).
-            func follows<T>(_ offset: Int, _ type: T.Type) -> Bool {
-                index + offset < layers.count && layers[index + offset] is T
-            }
-            if let conv = layers[index] as? Conv2d, follows(1, BatchNorm2d.self) || follows(1, ReLU.self) {
-                let norm = layers[index + 1] as? BatchNorm2d
-                let relu = norm == nil || follows(2, ReLU.self)
-                x = conv(x, then: norm, relu: relu)
-                index += 1 + (norm == nil ? 0 : 1) + (relu ? 1 : 0)
-            } else if let norm = layers[index] as? BatchNorm2d, follows(1, ReLU.self) {
-                x = norm(x, relu: true)
-                index += 2
+            // A layer that can absorb the layers after it (Conv2d -> BatchNorm2d -> ReLU, BatchNorm2d
+            // -> ReLU) runs them as one fused operation: the same numbers, fewer passes over memory.
+            if let fusing = layers[index] as? any FusesFollowingLayers,
+               let (output, absorbed) = fusing.forward(x, fusing: layers[(index + 1)...]) {
+                x = output
+                index += 1 + absorbed
             } else {
                 x = layers[index](x)
                 index += 1

@@ -82,11 +82,20 @@ struct Benchmark: ParsableCommand {
         }
     }
 
+    /// Which BLAS the engine calls.
+    private var blasName: String {
+        #if canImport(Accelerate)
+        return "Accelerate"
+        #else
+        return "OpenBLAS"
+        #endif
+    }
+
     func run() throws {
         var options = KernelOptions()
         options.largeWinogradTiles = !smallWinogradTiles
         options.strideTwoWinograd = !im2colStrideTwo
-        try Threads.using(threads) { try KernelOptions.with(options) {
+        Threads.using(threads) { KernelOptions.with(options) {
             if let conv, let spec = ConvLayerSpec(conv) {
                 let (wall, cpu) = timeConvLayer(spec, batch: batchSize, steps: steps, warmup: warmup, seed: seed)
                 func line(_ t: LayerTimes) -> String {
@@ -95,7 +104,10 @@ struct Benchmark: ParsableCommand {
                 print("\(spec.description), batch \(batchSize), \(threads) thread(s), median ms: wall \(line(wall)); CPU \(line(cpu))")
                 return
             }
+            // The machine and the code path behind every figure.
+            let machine = "processor: \(Processor.summary); BLAS: \(blasName) (\(BLASCore.coreName) kernels)"
             if !json {
+                print(machine)
                 print("model       mode   threads  batch  median step (s)   img/s    peak RSS (MB)")
             }
             for choice in model.models {
@@ -109,6 +121,7 @@ struct Benchmark: ParsableCommand {
                             "\"img_per_s\":\(format(Double(batchSize) / result.median, 2))",
                             "\"peak_rss_mb\":\(format(result.peakMB, 1))",
                             "\"median_cpu_s\":\(format(result.cpu, 6))",
+                            "\"blas_core\":\"\(BLASCore.coreName)\"",
                         ]
                         print("{" + fields.joined(separator: ",") + "}")
                     } else {
