@@ -55,22 +55,6 @@ public struct TrainingDiverged: Error, CustomStringConvertible {
     }
 }
 
-/// The process's resident memory, read from /proc/self/status (Linux) or the task info (macOS).
-public enum ResidentMemory {
-    /// Resident set size in megabytes (MiB), or nil where it cannot be read.
-    public static func megabytes() -> Double? {
-        #if os(Linux)
-        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return nil }
-        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-        guard fields.count >= 2, let kilobytes = Double(fields[1]) else { return nil }
-        return kilobytes / 1024
-        #else
-        return nil
-        #endif
-    }
-}
-
 /// A training run saved mid-way so that it can be resumed: one safetensors file holding the
 /// model's state_dict, Adam's moments and step (the `TrainingCheckpoint` format), the position in
 /// the schedule (epoch, batch, generator states, the epoch's running totals) and the history so

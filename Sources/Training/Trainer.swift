@@ -65,6 +65,9 @@ public final class Trainer {
     /// skipped, so the batches seen are exactly those of an uninterrupted run.
     public func run(train: DataLoader, test: DataLoader?, epochs: Int, maxBatches: Int? = nil,
                     history: inout TrainingHistory, resumingFrom position: TrainingPosition? = nil) throws -> Outcome {
+        // A batch too large for this machine is refused here, before its first step allocates it.
+        try MemoryPlan(model: model, batchSize: min(train.batchSize, train.dataset.count),
+                       imageShape: train.dataset.sampleShape).check(network: model.typeName)
         let start = Date()
         let wallBefore = history.wallSeconds
         if let position {

@@ -13,7 +13,7 @@ import Testing
 private let packageRoot = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-private func builtLesson(_ name: String) -> String? {
+func builtLesson(_ name: String) -> String? {
     let folders = ((try? FileManager.default.contentsOfDirectory(atPath: packageRoot.path)) ?? [])
         .filter { $0 == ".build" || $0.hasPrefix(".build-") || $0.hasPrefix(".build_") }
     let candidates = folders.map { packageRoot.appendingPathComponent("\($0)/debug/\(name)").path }
@@ -30,7 +30,7 @@ private let plain = builtLesson("Exercise2_Residual")
 private let notBuilt: Comment = "lesson executables not built: run `swift build --product Exercise4_PlainVsResidual` and `swift build --product Exercise2_Residual` first"
 
 /// A finished (or killed) lesson process.
-private struct Finished {
+struct Finished {
     let status: Int32
     let stdout: String
     let stderr: String
@@ -38,8 +38,8 @@ private struct Finished {
 
 /// Runs `executable` with `arguments` in the package folder; `prelude` is shell text run first
 /// (e.g. `ulimit -f 4`). `whileRunning` gets the process and a reader of its stdout so far.
-private func runLesson(_ executable: String, _ arguments: [String], prelude: String? = nil,
-                       whileRunning: ((Process, () -> String) -> Void)? = nil) throws -> Finished {
+func runLesson(_ executable: String, _ arguments: [String], prelude: String? = nil,
+                whileRunning: ((Process, () -> String) -> Void)? = nil) throws -> Finished {
     let process = Process()
     if let prelude {
         process.executableURL = URL(fileURLWithPath: "/bin/sh")

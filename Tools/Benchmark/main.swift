@@ -120,6 +120,7 @@ struct Benchmark: ParsableCommand {
                             "\"median_step_s\":\(format(result.median, 6))",
                             "\"img_per_s\":\(format(Double(batchSize) / result.median, 2))",
                             "\"peak_rss_mb\":\(format(result.peakMB, 1))",
+                            "\"training_estimate_mb\":\(format(result.estimateMB, 1))",
                             "\"median_cpu_s\":\(format(result.cpu, 6))",
                             "\"blas_core\":\"\(BLASCore.coreName)\"",
                         ]
@@ -139,17 +140,19 @@ struct Benchmark: ParsableCommand {
 
     /// Builds a fresh network and batch, runs the warm-up and timed steps, returns the median
     /// step time and the peak RSS reached while this measurement ran.
-    func measure(_ choice: ModelChoice, _ phase: ModeChoice) -> (median: Double, peakMB: Double, cpu: Double) {
+    func measure(_ choice: ModelChoice, _ phase: ModeChoice) -> (median: Double, peakMB: Double, cpu: Double, estimateMB: Double) {
         Random.withSeed(seed) { measureScoped(choice, phase) }
     }
 
-    private func measureScoped(_ choice: ModelChoice, _ phase: ModeChoice) -> (median: Double, peakMB: Double, cpu: Double) {
+    private func measureScoped(_ choice: ModelChoice, _ phase: ModeChoice) -> (median: Double, peakMB: Double, cpu: Double, estimateMB: Double) {
         let model = choice.build()
         let generator = Generator(seed: seed &+ 1)
         let images = Tensor.randn([batchSize, 1, 32, 32], generator: generator)
         let labels = (0..<batchSize).map { _ in Int(generator.next() % 10) }
         let optimizer = Adam(model.parameters(), lr: 1e-3)
         let lossFunction = CrossEntropyLoss()
+        // What the engine would estimate for this step before running it (compared in MemoryPlanTests).
+        let estimateMB = Double(MemoryPlan(model: model, batchSize: batchSize, imageShape: [1, 32, 32]).stepBytes) / 1_048_576
         if phase == .train { model.train() } else { model.eval() }
 
         func step() {
@@ -177,7 +180,7 @@ struct Benchmark: ParsableCommand {
         times.sort()
         let median = times.count % 2 == 1 ? times[times.count / 2]
             : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
-        return (median, PeakMemory.megabytes(), cpuTimes[cpuTimes.count / 2])
+        return (median, PeakMemory.megabytes(), cpuTimes[cpuTimes.count / 2], estimateMB)
     }
 
     private func format(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
