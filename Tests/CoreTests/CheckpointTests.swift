@@ -1,12 +1,6 @@
 import Foundation
 import Testing
 @testable import Core
-@testable import Kernels
-@testable import Autograd
-@testable import Layers
-@testable import Data
-@testable import Checkpoints
-@testable import Training
 
 private func scratchFile(_ name: String) throws -> String {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("checkpoint-tests-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")

@@ -1,12 +1,6 @@
 import Foundation
 import Testing
 @testable import Core
-@testable import Kernels
-@testable import Autograd
-@testable import Layers
-@testable import Data
-@testable import Checkpoints
-@testable import Training
 
 private let testsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 private let fixtures = testsFolder.appendingPathComponent("Fixtures")

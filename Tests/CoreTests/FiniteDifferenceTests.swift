@@ -1,11 +1,5 @@
 import Testing
 @testable import Core
-@testable import Kernels
-@testable import Autograd
-@testable import Layers
-@testable import Data
-@testable import Checkpoints
-@testable import Training
 
 /// Every operation's backward against central finite differences.
 ///

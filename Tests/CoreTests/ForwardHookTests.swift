@@ -1,6 +1,5 @@
 import Testing
 @testable import Core
-@testable import Layers
 
 /// The forward hooks (`ForwardTrace`): every module a forward pass calls is seen once, in order,
 /// with its name and output, and watching a network does not change what it computes (the fused

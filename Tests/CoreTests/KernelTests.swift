@@ -2,11 +2,6 @@ import Foundation
 import Testing
 @testable import Core
 @testable import Kernels
-@testable import Autograd
-@testable import Layers
-@testable import Data
-@testable import Checkpoints
-@testable import Training
 
 /// The fast paths in Sources/Kernels against the plain im2col + GEMM convolution.
 @Suite(.ownGenerator) struct KernelTests {

@@ -1,7 +1,6 @@
 import Foundation
 import Testing
 @testable import Core
-@testable import Training
 
 /// The memory a training step needs, estimated before it runs (`MemoryPlan`): close to what a step
 /// really takes, and an over-large batch refused with a message that says what fits.

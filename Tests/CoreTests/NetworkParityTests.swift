@@ -1,12 +1,6 @@
 import Foundation
 import Testing
 @testable import Core
-@testable import Kernels
-@testable import Autograd
-@testable import Layers
-@testable import Data
-@testable import Checkpoints
-@testable import Training
 
 /// The narrow VGG of the fixtures: three `vggBlock`s (8, 16, 16 channels) and a two-layer classifier.
 final class TinyVGG: Module {

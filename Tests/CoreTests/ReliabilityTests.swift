@@ -1,12 +1,7 @@
 import Foundation
 import Testing
 @testable import Core
-@testable import Kernels
-@testable import Autograd
-@testable import Layers
-@testable import Data
 @testable import Checkpoints
-@testable import Training
 
 // The rows of docs/errors.md that are tested inside the engine (the rest are in DataTests,
 // SafetensorsTests and, for whole lesson processes, LessonProcessTests), plus interrupt-and-resume,

@@ -1,12 +1,6 @@
 import Foundation
 import Testing
 @testable import Core
-@testable import Kernels
-@testable import Autograd
-@testable import Layers
-@testable import Data
-@testable import Checkpoints
-@testable import Training
 
 /// The PyTorch reference files, found next to this source file so the tests run on any clone.
 private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")

@@ -1,12 +1,6 @@
 import Foundation
 import Testing
 @testable import Core
-@testable import Kernels
-@testable import Autograd
-@testable import Layers
-@testable import Data
-@testable import Checkpoints
-@testable import Training
 
 /// Multiply-adds of a 3x3 (or kxk) convolution on a square map, written out by hand.
 private func convMACs(_ cin: Int, _ cout: Int, kernel: Int = 3, size: Int) -> Int {

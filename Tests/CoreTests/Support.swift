@@ -1,12 +1,6 @@
 import Foundation
 import Testing
 @testable import Core
-@testable import Kernels
-@testable import Autograd
-@testable import Layers
-@testable import Data
-@testable import Checkpoints
-@testable import Training
 
 /// PyTorch's reference tensors in Tests/CoreTests/Fixtures, written by pytorch/fixtures/generate.py (see Fixtures/README.md).
 enum Fixtures {

@@ -1,12 +1,6 @@
 import Foundation
 import Testing
 @testable import Core
-@testable import Kernels
-@testable import Autograd
-@testable import Layers
-@testable import Data
-@testable import Checkpoints
-@testable import Training
 
 /// Twenty consecutive Adam steps of the narrow ResNet on real MNIST batches, against PyTorch.
 /// Float32 rounding drifts through Adam, so the bound is the drift PyTorch itself shows between
