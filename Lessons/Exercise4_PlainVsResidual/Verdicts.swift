@@ -89,14 +89,15 @@ enum Exercise4Verdicts {
 
     /// The conclusion of this run: the two gaps with their noise, and whether Plain18 fitted worse.
     static func takeaway(resnetMinusPlain: Double, plainLevel: NoiseLevel,
-                         control: (resnetMinusPlain18: Double, level: NoiseLevel, harderToFit: Bool)?) -> String {
+                         control: (resnetMinusPlain18: Double, level: NoiseLevel, lossRatio: Double)?) -> String {
         var text = "ResNet-18 minus PlainNet: \(signedFixed(100 * resnetMinusPlain, 2)) points of test accuracy \(noiseTag(plainLevel))"
         guard let control else {
             return text + " PlainNet differs from ResNet-18 in depth as well as shortcuts, so this gap cannot be put on the shortcuts alone; --plain18 adds the like-for-like control."
         }
         text += " With the depth held equal (Plain18), the shortcuts alone: \(signedFixed(100 * control.resnetMinusPlain18, 2)) points \(noiseTag(control.level))"
-        text += control.harderToFit ? " Without shortcuts the same 17 convolutions fitted the training data worse."
-                                    : " Without shortcuts the same 17 convolutions did not fit the training data clearly worse."
+        let ratio = "(last-epoch training loss \(Format.fixed(control.lossRatio, 2))x ResNet-18's)"
+        text += control.lossRatio > harderToFitFactor ? " Without shortcuts the same 17 convolutions fitted the training data worse \(ratio)."
+                                                      : " Without shortcuts the same 17 convolutions did not fit the training data clearly worse \(ratio)."
         return text
     }
 }

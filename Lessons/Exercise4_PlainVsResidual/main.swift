@@ -196,8 +196,7 @@ struct Exercise4: ParsableCommand {
         let controlPart = withPlain18
             ? (resnetMinusPlain18: resnetEntry.accuracies.mean - entries[2].accuracies.mean,
                level: Exercise4Verdicts.level(verdicts[1]),
-               harderToFit: Exercise4Verdicts.harderToFit(control: entries[2].history.epochs.last!.loss,
-                                                          resnet: resnetEntry.history.epochs.last!.loss)) : nil
+               lossRatio: lastLoss(entries[2]) / max(lastLoss(resnetEntry), 1e-9)) : nil
         let takeaway = Exercise4Verdicts.takeaway(resnetMinusPlain: resnetEntry.accuracies.mean - entries[0].accuracies.mean,
                                                   plainLevel: Exercise4Verdicts.level(verdicts[0]), control: controlPart)
         lesson.results.takeaway = takeaway
@@ -335,7 +334,7 @@ func observe(_ entries: [Entry], verdicts: [NoiseVerdict], lesson: Narrator, dat
             + (speed.batches.map { "\($0) batches" } ?? "never (within \(entry.history.batchLosses.count) batches)")
     }.joined(separator: "\n"))
     lesson.say("- " + Exercise4Verdicts.speedSentence(speeds[1], speeds[0]))
-    if control != nil { lesson.say("- " + Exercise4Verdicts.speedSentence(speeds[1], speeds[2]) + " (the like-for-like pair)") }
+    if control != nil { lesson.say("- Like for like: " + Exercise4Verdicts.speedSentence(speeds[1], speeds[2])) }
 
     let lowest = entries.min { lastLoss($0) < lastLoss($1) }!
     lesson.say("- Lowest training loss in the last epoch: \(lowest.name) (\(Format.fixed(lastLoss(lowest), 4))). "
@@ -377,6 +376,7 @@ func record(_ entries: [Entry], speeds: [Exercise4Verdicts.Speed], verdicts: [No
     }
     let pairs = ["resnet18_minus_plainnet", "resnet18_minus_plain18", "plain18_minus_plainnet"]
     for (name, verdict) in zip(pairs, verdicts) {
+        results.record("\(name)_test_accuracy_difference", verdict.difference)
         results.record("\(name)_standard_error", verdict.standardError)
         results.record("\(name)_noise_level", Exercise4Verdicts.level(verdict).rawValue)
         results.verdict("\(name)_larger_than_noise", verdict.isLargerThanNoise)

@@ -127,10 +127,10 @@ private let ratios: [Double] = [1e-30, 1e-6, 1e-3, 0.0099, 0.011, 0.2, 0.5, 0.99
     @Test func takeawayFollowsTheNumbers() {
         let without = V.takeaway(resnetMinusPlain: 0.003, plainLevel: .withinNoise, control: nil)
         #expect(without.hasPrefix("ResNet-18 minus PlainNet: +0.30 points") && without.contains("--plain18"))
-        let worse = V.takeaway(resnetMinusPlain: 0.01, plainLevel: .beyondSamplingError, control: (0.02, .beyondNoise, true))
-        #expect(worse.contains("+2.00 points (larger than the noise).") && worse.hasSuffix("fitted the training data worse."))
-        let same = V.takeaway(resnetMinusPlain: 0.01, plainLevel: .withinNoise, control: (-0.001, .withinNoise, false))
-        #expect(same.hasSuffix("did not fit the training data clearly worse."))
+        let worse = V.takeaway(resnetMinusPlain: 0.01, plainLevel: .beyondSamplingError, control: (0.02, .beyondNoise, 1.92))
+        #expect(worse.contains("+2.00 points (larger than the noise).") && worse.hasSuffix("fitted the training data worse (last-epoch training loss 1.92x ResNet-18's)."))
+        let same = V.takeaway(resnetMinusPlain: 0.01, plainLevel: .withinNoise, control: (-0.001, .withinNoise, 1.1))
+        #expect(same.hasSuffix("did not fit the training data clearly worse (last-epoch training loss 1.10x ResNet-18's)."))
         #expect(!same.contains("34"))
     }
 }
