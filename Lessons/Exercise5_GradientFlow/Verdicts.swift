@@ -36,11 +36,17 @@ enum Exercise5Verdicts {
         }
     }
 
+    /// Spreads (in decades) closer than this are "about as even" (the narration prints one decimal).
+    static let sameSpreadWithin = 0.1
+
     /// Which of two networks spreads its convolution gradients over fewer powers of ten.
-    static func spreadSentence(resnetSpread: Double, plainSpread: Double) -> String {
-        "ResNet-18 spreads its convolution gradients over \(Format.fixed(resnetSpread, 1)) decades, PlainNet over \(Format.fixed(plainSpread, 1)): "
-            + (resnetSpread < plainSpread ? "ResNet-18's are the more even, as the original says."
-                                          : "ResNet-18's are not more even in this run, contrary to the original's expectation.")
+    static func spreadSentence(when: String, resnetSpread: Double, plainSpread: Double) -> String {
+        let measured = "ResNet-18 (\(when)) spreads its convolution gradients over \(Format.fixed(resnetSpread, 1)) decades, PlainNet over \(Format.fixed(plainSpread, 1)): "
+        if abs(resnetSpread - plainSpread) < sameSpreadWithin {
+            return measured + "about as even, so this run does not show ResNet-18's as the more even, as the original expects."
+        }
+        return measured + (resnetSpread < plainSpread ? "ResNet-18's are the more even, as the original says."
+                                                      : "ResNet-18's are less even in this run, contrary to the original's expectation.")
     }
 
     static func batchNormRescues(vggFirst: Double, vggBNFirst: Double, vggVanishes: Bool, vggBNVanishes: Bool) -> Bool {

@@ -300,7 +300,7 @@ func narrate(trained: [GradientProfile], untrained: [GradientProfile], lesson: N
     for (when, list) in [("trained", trained), ("untrained", untrained)] {
         guard let plain = find(list, "PlainNet"), let resnet = find(list, "ResNet-18") else { continue }
         lesson.say(Exercise5Verdicts.flowSentence(name: "PlainNet (\(when))", firstToLast: plain.firstToLastConv, convsUnderSmall: plain.convUnderThreshold))
-        lesson.say("  (\(when)) " + Exercise5Verdicts.spreadSentence(resnetSpread: resnet.convSpread, plainSpread: plain.convSpread))
+        lesson.say("  " + Exercise5Verdicts.spreadSentence(when: when, resnetSpread: resnet.convSpread, plainSpread: plain.convSpread))
         if let control = find(list, "Plain18") {
             lesson.say("  " + Exercise5Verdicts.flowSentence(name: "Plain18 (\(when)), the same 17 convolutions as ResNet-18 without shortcuts",
                                                              firstToLast: control.firstToLastConv, convsUnderSmall: control.convUnderThreshold)
