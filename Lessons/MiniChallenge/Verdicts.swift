@@ -41,8 +41,8 @@ enum ChallengeVerdicts {
     /// Evidence for "why do skip connections help": first-to-last gradient ratios with and without them.
     static func shortcutEvidence(withShortcuts: Double, withoutShortcuts: Double) -> String {
         let gain = withShortcuts / withoutShortcuts
-        return "At initialisation your design's first convolution received \(sci(withShortcuts)) of the last one's gradient with its shortcuts "
-            + "and \(sci(withoutShortcuts)) without them: "
+        return "At initialisation your design's first convolution received \(sci(withShortcuts)) times the last one's gradient norm with its shortcuts "
+            + "and \(sci(withoutShortcuts)) times without them: "
             + (gain > 1 ? "\(Format.fixed(gain, 1))x more with the shortcuts." : "the shortcuts did not raise it here (\(Format.fixed(gain, 2))x).")
             + " Exercise 5 measures the same contrast layer by layer."
     }
@@ -54,7 +54,8 @@ enum ChallengeVerdicts {
         case .beyondNoise:
             return measured + "the difference is larger than the noise, in \(deep > baseline ? "the deep design's" : "the baseline's") favour."
         case .beyondSamplingError:
-            return measured + "one seed cannot separate the difference from seed-to-seed noise. The paper's gains were measured with much deeper networks on ImageNet and CIFAR-10."
+            return measured + "\(deep > baseline ? "the deep design" : "the baseline") scored higher by more than the test set's sampling error, "
+                + "but one seed cannot separate the difference from seed-to-seed noise. The paper's gains were measured with much deeper networks on ImageNet and CIFAR-10."
         case .withinNoise:
             return measured + "the difference is within the noise. The paper's gains were measured with much deeper networks on ImageNet and CIFAR-10."
         }

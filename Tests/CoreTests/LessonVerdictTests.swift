@@ -204,11 +204,13 @@ private let ratios: [Double] = [1e-30, 1e-6, 1e-3, 0.0099, 0.011, 0.2, 0.5, 0.99
         #expect(V.breakthroughEvidence(layers: 34, deep: 0.97, baseline: 0.98, level: .beyondNoise).contains("the baseline's favour"))
         #expect(V.breakthroughEvidence(layers: 34, deep: 0.99, baseline: 0.98, level: .withinNoise).contains("within the noise"))
         #expect(V.breakthroughEvidence(layers: 34, deep: 0.99, baseline: 0.98, level: .beyondSamplingError).contains("one seed cannot"))
+        #expect(V.breakthroughEvidence(layers: 34, deep: 0.85, baseline: 0.94, level: .beyondSamplingError).contains("the baseline scored higher"))
+        #expect(V.breakthroughEvidence(layers: 34, deep: 0.95, baseline: 0.94, level: .beyondSamplingError).contains("the deep design scored higher"))
         #expect(V.openQuestion(quick: true, seeds: 1, gap: 0, standardError: 0).contains("drop --quick"))
         #expect(V.openQuestion(quick: false, seeds: 1, gap: 0.003, standardError: 0.0012) == "Would the difference of +0.30 points (one seed, paired standard error ±0.12) survive --seeds 3?")
         #expect(V.openQuestion(quick: false, seeds: 3, gap: 0, standardError: 0).contains("Try another design"))
         #expect(V.takeaway(gap: 0.02, level: .beyondNoise, withShortcuts: 0.5, withoutShortcuts: 0.1)
                 == "DeepResNet minus SmallCNN: +2.00 points of test accuracy. Yes: the deep ResNet wins by more than the noise. "
-                + "At initialisation your design's first convolution received 5.00e-01 of the last one's gradient with its shortcuts and 1.00e-01 without them: 5.0x more with the shortcuts.")
+                + "At initialisation your design's first convolution received 5.00e-01 times the last one's gradient norm with its shortcuts and 1.00e-01 times without them: 5.0x more with the shortcuts.")
     }
 }
