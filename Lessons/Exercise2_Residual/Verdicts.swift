@@ -26,6 +26,18 @@ enum Exercise2Verdicts {
         }
     }
 
+    /// The variants whose deepest stack reaches different verdicts for different seeds.
+    static func disagreeing(_ perVariant: [(variant: String, ratios: [Double])]) -> [String] {
+        perVariant.filter { Set($0.ratios.map(fate)).count > 1 }.map(\.variant)
+    }
+
+    /// Whether the verdicts on the deepest stacks hold for every seed.
+    static func seedAgreementSentence(depth: Int, seeds: Int, disagreeing: [String]) -> String {
+        disagreeing.isEmpty
+            ? "Every one of the \(seeds) seeds gives each variant the same verdict at \(depth) blocks as the table's seed."
+            : "The verdict at \(depth) blocks depends on the seed for \(listed(disagreeing)): one draw does not settle it there."
+    }
+
     /// Whether one block's advantage held for every seed, in both modes.
     static func seedSentence(trainMin: Double, evalMin: Double) -> String {
         trainMin > 1 && evalMin > 1
@@ -42,18 +54,16 @@ enum Exercise2Verdicts {
 
     /// The lesson's conclusion from the one-block ratio and the deepest stacks of the sweep.
     static func takeaway(oneBlockRatio: Double, deepest: Int, fates: [(variant: String, ratio: Double)]) -> String {
-        let vanished = fates.filter { fate(ratio: $0.ratio) == .vanishes }.map(\.variant)
-        let kept = fates.filter { fate(ratio: $0.ratio) != .vanishes }.map(\.variant)
-        var text = oneBlockRatio > 1
+        let first = oneBlockRatio > 1
             ? "One residual block passed \(Format.fixed(oneBlockRatio, 2))x as much gradient to its input as the plain block."
             : "One residual block passed no more gradient to its input than the plain block (\(Format.fixed(oneBlockRatio, 2))x)."
-        if vanished.isEmpty {
-            text += " At \(deepest) blocks no variant lost its gradient (every ratio at least \(sci(vanishedBelow)))."
-        } else {
-            text += " At \(deepest) blocks the gradient vanished in \(listed(vanished))"
-            text += kept.isEmpty ? "." : "; it still reached the input in \(listed(kept))."
+        let groups: [(Fate, String)] = [(.vanishes, "the gradient vanished in"), (.grows, "it grew more than \(Format.fixed(explodedAbove, 0))-fold in"),
+                                        (.holds, "it stayed within two orders of magnitude in")]
+        let clauses = groups.compactMap { fate, words -> String? in
+            let names = fates.filter { self.fate(ratio: $0.ratio) == fate }.map(\.variant)
+            return names.isEmpty ? nil : "\(words) \(listed(names))"
         }
-        return text
+        return first + " At \(deepest) blocks " + listed(clauses).replacingOccurrences(of: " and it ", with: ", and it ") + "."
     }
 
     /// "a", "a and b", "a, b and c".

@@ -168,6 +168,19 @@ struct Exercise2: ParsableCommand {
 
     }
 
+    /// The deepest stacks over every seed: their range, and whether every seed reaches the same verdict.
+    func seedSpread(_ lesson: Narrator, runs: [[SweepVariant: [Double]]], deepest: Int) {
+        let perVariant = SweepVariant.all.map { variant in (variant: variant.name, ratios: runs.map { $0[variant]!.last! }) }
+        lesson.say("At \(deepest) blocks over \(runs.count) seeds (\(common.seed) to \(common.seed &+ UInt64(runs.count - 1))): "
+                   + perVariant.map { "\($0.variant) from \(sci($0.ratios.min()!)) to \(sci($0.ratios.max()!))" }.joined(separator: "; ") + ".")
+        let disagreeing = Exercise2Verdicts.disagreeing(perVariant)
+        lesson.say(Exercise2Verdicts.seedAgreementSentence(depth: deepest, seeds: runs.count, disagreeing: disagreeing))
+        lesson.results.record("depth_sweep_deepest_per_seed", .object(Dictionary(uniqueKeysWithValues: zip(SweepVariant.all, perVariant).map {
+            ($0.0.key, ResultValue.list($0.1.ratios.map(ResultValue.number)))
+        })))
+        lesson.results.verdict("depth_sweep_verdicts_agree_across_seeds", disagreeing.isEmpty)
+    }
+
     /// Section 6: the depth sweep, its table, chart, verdicts and the takeaway that follows from them.
     func depthSection(_ lesson: Narrator, oneBlockRatio: Double) throws {
         lesson.section("6. Many blocks: does the difference compound?")
@@ -181,7 +194,9 @@ struct Exercise2: ParsableCommand {
         the size of the gradient that reaches the input relative to the one that left the output (1: unchanged).
         """)
         let started = Date()
-        let ratios = depthSweep(seed: common.seed)
+        // Every seed draws new blocks, input and upstream gradient; the table shows the first seed's.
+        let runs = (0..<seeds).map { depthSweep(seed: common.seed &+ UInt64($0)) }
+        let ratios = runs[0]
         let seconds = Date().timeIntervalSince(started)
         lesson.output(depthSweepTable(ratios))
         let chart = lesson.chartURL("depth_sweep.png")
@@ -192,7 +207,8 @@ struct Exercise2: ParsableCommand {
         for fate in fates {
             lesson.say("- " + Exercise2Verdicts.fateSentence(variant: fate.variant, depth: deepest, ratio: fate.ratio))
         }
-        lesson.say("(The \(SweepSize.depths.count * SweepVariant.all.count) stacks took \(Format.fixed(seconds, 1)) seconds.)")
+        if seeds > 1 { seedSpread(lesson, runs: runs, deepest: deepest) }
+        lesson.say("(The \(seeds * SweepSize.depths.count * SweepVariant.all.count) stacks took \(Format.fixed(seconds, 1)) seconds.)")
 
         lesson.results.record("depth_sweep", .object([
             "depths": .list(SweepSize.depths.map(ResultValue.integer)),

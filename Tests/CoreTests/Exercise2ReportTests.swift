@@ -77,6 +77,15 @@ private let isBuilt = FileManager.default.isExecutableFile(atPath: lesson)
             #expect(sentence.hasSuffix("the gradient vanishes.") == vanishes, "\(sentence)")
         }
 
+        // The deepest stacks over both seeds: their range as the narration quotes it.
+        let perSeed = try #require(numbers["depth_sweep_deepest_per_seed"] as? [String: [NSNumber]])
+        for (key, values) in perSeed {
+            let doubles = values.map(\.doubleValue)
+            #expect(doubles.count == 2 && doubles[0] == ratios[key]!.last!.doubleValue)
+            #expect(report.contains("\(names[key]!) from \(sci(doubles.min()!)) to \(sci(doubles.max()!))"), "\(key)")
+        }
+        #expect(verdicts["depth_sweep_verdicts_agree_across_seeds"] == report.contains("Every one of the 2 seeds gives each variant the same verdict"))
+
         // The takeaway recorded is the one the report says.
         let takeaway = try #require(results["takeaway"] as? String)
         #expect(report.contains(takeaway))

@@ -43,14 +43,30 @@ private let ratios: [Double] = [1e-30, 1e-6, 1e-3, 0.0099, 0.011, 0.2, 0.5, 0.99
         #expect(V.modeSentence(trainMean: 3.23, evalMean: 2.43).hasPrefix("Evaluation mode does not widen the gap"))
     }
 
+    @Test func seedAgreement() {
+        #expect(V.disagreeing([("a", [1e-5, 1e-9]), ("b", [0.5, 3]), ("c", [0.5, 1e3])]) == ["c"])
+        #expect(V.disagreeing([("a", [1e-3, 0.5])]) == ["a"])
+        #expect(V.seedAgreementSentence(depth: 32, seeds: 6, disagreeing: []).hasPrefix("Every one of the 6 seeds"))
+        let split = V.seedAgreementSentence(depth: 32, seeds: 6, disagreeing: ["plain with BN"])
+        #expect(split.contains("depends on the seed for plain with BN") && !split.contains("Every"))
+    }
+
     @Test func takeawayNamesWhereTheGradientVanished() {
-        let mixed = V.takeaway(oneBlockRatio: 2.42, deepest: 32, fates: [("plain without BN", 1e-26), ("residual with BN", 22.9), ("residual without BN", 0.84)])
+        let mixed = V.takeaway(oneBlockRatio: 2.42, deepest: 32, fates: [("plain without BN", 1e-26), ("plain with BN", 3e4),
+                                                                         ("residual with BN", 22.9), ("residual without BN", 0.84)])
         #expect(mixed == "One residual block passed 2.42x as much gradient to its input as the plain block. At 32 blocks the gradient vanished "
-                + "in plain without BN; it still reached the input in residual with BN and residual without BN.")
+                + "in plain without BN, it grew more than 100-fold in plain with BN, and it stayed within two orders of magnitude in residual with BN and residual without BN.")
         let none = V.takeaway(oneBlockRatio: 0.8, deepest: 4, fates: [("a", 0.5), ("b", 3)])
-        #expect(none.contains("no more gradient") && none.contains("no variant lost its gradient"))
+        #expect(none.contains("no more gradient") && none.hasSuffix("At 4 blocks it stayed within two orders of magnitude in a and b."))
         let all = V.takeaway(oneBlockRatio: 2, deepest: 4, fates: [("a", 1e-5), ("b", 1e-9)])
-        #expect(all.hasSuffix("vanished in a and b."))
+        #expect(all.hasSuffix("At 4 blocks the gradient vanished in a and b."))
+        // A variant is never named under a fate its ratio does not have.
+        for ratio in ratios {
+            let text = V.takeaway(oneBlockRatio: 2, deepest: 8, fates: [("X", ratio)])
+            #expect(text.contains("vanished in X") == (V.fate(ratio: ratio) == .vanishes), "\(ratio): \(text)")
+            #expect(text.contains("-fold in X") == (V.fate(ratio: ratio) == .grows), "\(ratio): \(text)")
+            #expect(text.contains("magnitude in X") == (V.fate(ratio: ratio) == .holds), "\(ratio): \(text)")
+        }
     }
 }
 
