@@ -68,6 +68,8 @@ struct Exercise3: ParsableCommand {
         Total parameters: \(Format.thousands(parameterCount))
         Convolutions on the main path: \(stemAndStages); projection shortcuts (1x1): \(convolutions.count - stemAndStages).
         """)
+        lesson.results.record("main_path_convolutions", stemAndStages)
+        lesson.results.record("stage_parameters", resnet.stages.map(\.parameterCount))
         let stageShares = resnet.stages.enumerated().map { index, stage in
             "layer\(index + 1): \(Format.thousands(stage.parameterCount)) (\(Format.fixed(100 * Double(stage.parameterCount) / Double(parameterCount), 1))%)"
         }

@@ -96,6 +96,12 @@ struct Exercise4: ParsableCommand {
         let convGap = resnetCensus.mainConvolutionParameters - plainCensus.mainConvolutionParameters
         let shortcutGap = resnetCensus.shortcutParameters
         let normGap = resnetCensus.batchNormParameters - plainCensus.batchNormParameters
+        lesson.results.record("parameter_difference", difference)
+        lesson.results.record("extra_convolution_parameters", convGap)
+        lesson.results.record("shortcut_parameters", shortcutGap)
+        lesson.results.record("extra_batchnorm_parameters", normGap)
+        lesson.results.record("plainnet_main_convolutions", plainCensus.mainConvolutions)
+        lesson.results.record("resnet18_main_convolutions", resnetCensus.mainConvolutions)
         lesson.say("""
         So the \(Format.thousands(difference)) parameters ResNet-18 has on top of PlainNet are \(Format.thousands(convGap)) in its \
         \(extraConvs) extra 3x3 convolutions (the second convolution of each of its 8 blocks), \(Format.thousands(shortcutGap)) in its \

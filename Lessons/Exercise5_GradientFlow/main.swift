@@ -159,6 +159,9 @@ struct Exercise5: ParsableCommand {
                     under[p.name, default: []].append(Double(p.convUnderThreshold))
                 }
             }
+            for p in freshProfiles {
+                lesson.results.record("\(resultKey(p.name))_untrained_first_to_last_conv_per_seed", ratios[p.name]!)
+            }
             lesson.output(freshProfiles.map { p -> String in
                 let r = SeedSpread(ratios[p.name]!), u = SeedSpread(under[p.name]!)
                 return p.name.padding(toLength: 12, withPad: " ", startingAt: 0)
@@ -322,11 +325,16 @@ func narrate(trained: [GradientProfile], untrained: [GradientProfile], lesson: N
                                               vggVanishes: arguments.vggVanishes, vggBNVanishes: arguments.vggBNVanishes)
 }
 
+/// "VGG-16 + BN" -> "vgg16_bn": a network's name as a results.json key.
+func resultKey(_ name: String) -> String {
+    name.lowercased().replacingOccurrences(of: "-", with: "").replacingOccurrences(of: " + ", with: "_")
+}
+
 /// Every network's measured numbers and flow verdict into results.json.
 func record(trained: [GradientProfile], untrained: [GradientProfile], in results: LessonResults) {
     for (state, list) in [("trained", trained), ("untrained", untrained)] {
         for p in list {
-            let key = "\(p.name.lowercased().replacingOccurrences(of: "-", with: "").replacingOccurrences(of: " + ", with: "_"))_\(state)"
+            let key = "\(resultKey(p.name))_\(state)"
             results.record("\(key)_first_conv_grad_norm", p.convs.first!.norm)
             results.record("\(key)_last_conv_grad_norm", p.convs.last!.norm)
             results.record("\(key)_first_to_last_conv", p.firstToLastConv)
