@@ -92,7 +92,7 @@ enum Exercise4Verdicts {
                          control: (resnetMinusPlain18: Double, level: NoiseLevel, lossRatio: Double)?) -> String {
         var text = "ResNet-18 minus PlainNet: \(signedFixed(100 * resnetMinusPlain, 2)) points of test accuracy \(noiseTag(plainLevel))"
         guard let control else {
-            return text + " PlainNet differs from ResNet-18 in depth as well as shortcuts, so this gap cannot be put on the shortcuts alone; --plain18 adds the like-for-like control."
+            return text + " PlainNet is also shallower, so this gap cannot be put on the shortcuts alone; --plain18 adds the like-for-like control."
         }
         text += " With the depth held equal (Plain18), the shortcuts alone: \(signedFixed(100 * control.resnetMinusPlain18, 2)) points \(noiseTag(control.level))"
         let ratio = "(last-epoch training loss \(Format.fixed(control.lossRatio, 2))x ResNet-18's)"
