@@ -336,8 +336,8 @@ func observe(_ entries: [Entry], verdicts: [NoiseVerdict], lesson: Narrator, dat
     }
     lesson.output(zip(entries, speeds).map { entry, speed in
         "\(entry.name.padding(toLength: 10, withPad: " ", startingAt: 0)) first-epoch loss \(Format.fixed(speed.firstEpochLoss, 4)), "
-            + "last-epoch loss \(Format.fixed(lastLoss(entry), 4)), 10-batch running loss under \(Exercise4Verdicts.runningLossTarget) after "
-            + (speed.batches.map { "\($0) batches" } ?? "never (within \(entry.history.batchLosses.count) batches)")
+            + "last-epoch loss \(Format.fixed(lastLoss(entry), 4)), 10-batch running loss under \(Exercise4Verdicts.runningLossTarget) "
+            + (speed.batches.map { "after \($0) batches" } ?? "never (within \(entry.history.batchLosses.count) batches)")
     }.joined(separator: "\n"))
     lesson.say("- " + Exercise4Verdicts.speedSentence(speeds[1], speeds[0]))
     if control != nil { lesson.say("- Like for like: " + Exercise4Verdicts.speedSentence(speeds[1], speeds[2])) }
