@@ -71,7 +71,7 @@ private let isBuilt = FileManager.default.isExecutableFile(atPath: lesson)
             let cells = row.split(separator: "|").dropFirst().map { $0.trimmingCharacters(in: .whitespaces) }
             #expect(cells == values.map { sci($0.doubleValue) }, "\(key): \(row)")
             // The verdict and the sentence about the deepest stack agree.
-            let vanishes = try #require(verdicts["vanishes_at_32_\(key)"])
+            let vanishes = try #require(verdicts["vanishes_at_32_\(key)"] as Bool?)
             let sentence = try #require(lines.first { $0.hasPrefix("- \(names[key]!): after 32 blocks") })
             #expect(sentence.contains(sci(values.last!.doubleValue)))
             #expect(sentence.hasSuffix("the gradient vanishes.") == vanishes, "\(sentence)")
