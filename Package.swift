@@ -73,7 +73,10 @@ let package = Package(
         .executableTarget(name: "ChartsGallery", dependencies: ["Charts", "Core"],
                           path: "Tools/ChartsGallery"),
 
-        .testTarget(name: "CoreTests", dependencies: ["Core", "LessonKit", "ModelTool"],
+        // The lessons whose narration verdicts (each lesson's Verdicts.swift) the tests check.
+        .testTarget(name: "CoreTests", dependencies: ["Core", "LessonKit", "ModelTool",
+                                                     "Exercise2_Residual", "Exercise3_ResNet18", "Exercise4_PlainVsResidual",
+                                                     "Exercise5_GradientFlow", "MiniChallenge"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts", "CLibPNG"]),
     ] + lessons.map { name in

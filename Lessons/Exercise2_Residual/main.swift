@@ -39,7 +39,7 @@ struct Exercise2: ParsableCommand {
     }
 
     func runLessonBody(_ lesson: Narrator) throws {
-        // MARK: 1. The problem residual blocks solve
+        // MARK: The problem residual blocks solve (the introduction, before section 1)
         lesson.title("EXERCISE 2: RESIDUAL BLOCKS")
         lesson.say("""
         Stacking more layers should never hurt: a deeper network could copy a shallower one and set the
@@ -54,7 +54,7 @@ struct Exercise2: ParsableCommand {
         hands the incoming gradient straight to x, whatever F does.
         """)
 
-        // MARK: 2. Two blocks with the same layers
+        // MARK: 1. Two blocks with the same layers
         lesson.section("1. A plain block and a residual block")
         let plain = PlainBlock(64, 64)
         let residual = ResidualBlock(64, 64)
@@ -65,7 +65,7 @@ struct Exercise2: ParsableCommand {
         The residual block adds no weights at all here: its shortcut is an empty Sequential, the identity.
         """)
 
-        // MARK: 3. Identity and projection shortcuts
+        // MARK: 2. Identity and projection shortcuts
         lesson.section("2. When the shortcut needs weights")
         let downsampling = ResidualBlock(64, 128, stride: 2)
         lesson.say("""
@@ -76,7 +76,7 @@ struct Exercise2: ParsableCommand {
         lesson.output("ResidualBlock(64, 128, stride=2).shortcut = \(downsampling.shortcut)")
         lesson.say("That projection costs \(Format.thousands(downsampling.shortcut.parameterCount)) parameters.")
 
-        // MARK: 4. The experiment: how much gradient reaches the input?
+        // MARK: 3. The experiment: how much gradient reaches the input?
         lesson.section("3. Gradient reaching the input")
         lesson.say("""
         One random input x of shape (1, 64, 32, 32) with requiresGrad goes through each block (in
@@ -87,9 +87,13 @@ struct Exercise2: ParsableCommand {
         lesson.say("\nGradient magnitude comparison:")
         lesson.say("Plain block: \(Format.fixed(measurement.plainMean, 6))")
         lesson.say("Residual block: \(Format.fixed(measurement.residualMean, 6))")
-        lesson.say("Ratio: \(Format.fixed(measurement.residualMean / measurement.plainMean, 2))x")
+        let oneBlockRatio = measurement.residualMean / measurement.plainMean
+        lesson.say("Ratio: \(Format.fixed(oneBlockRatio, 2))x")
+        lesson.results.record("plain_block_mean_abs_grad", measurement.plainMean)
+        lesson.results.record("residual_block_mean_abs_grad", measurement.residualMean)
+        lesson.results.record("residual_to_plain_ratio", oneBlockRatio)
 
-        // MARK: 5. The same comparison, channel by channel
+        // MARK: 3 (continued). The same comparison, channel by channel
         // x has 64 channels: averaging |x.grad| over each channel's 32x32 positions shows whether
         // the advantage is spread evenly or comes from a few channels; the histogram shows the
         // whole distribution of gradient sizes.
@@ -98,13 +102,16 @@ struct Exercise2: ParsableCommand {
         lesson.chart(chart, caption: "Mean |x.grad| per input channel, and the distribution of |x.grad|, plain vs residual block")
         let plainChannels = channelMeans(measurement.plainGrad), residualChannels = channelMeans(measurement.residualGrad)
         let channelsAhead = zip(residualChannels, plainChannels).filter { $0 > $1 }.count
+        let channelRatios = zip(residualChannels, plainChannels).map { $0 / $1 }
         lesson.say("""
         In \(channelsAhead) of the 64 channels the residual block's input gradient is larger on average \
-        (per-channel ratios from \(Format.fixed(zip(residualChannels, plainChannels).map { $0 / $1 }.min() ?? 0, 2))x \
-        to \(Format.fixed(zip(residualChannels, plainChannels).map { $0 / $1 }.max() ?? 0, 2))x).
+        (per-channel ratios from \(Format.fixed(channelRatios.min() ?? 0, 2))x to \(Format.fixed(channelRatios.max() ?? 0, 2))x).
         """)
+        lesson.results.record("channels_residual_ahead", channelsAhead)
+        lesson.results.record("channel_ratio_min", channelRatios.min() ?? 0)
+        lesson.results.record("channel_ratio_max", channelRatios.max() ?? 0)
 
-        // MARK: 6. Where the extra gradient comes from
+        // MARK: 4. Where the extra gradient comes from
         lesson.section("4. Where the extra gradient comes from")
         lesson.say("""
         For the residual block, out = relu(F(x) + x), so d out / dx = mask * (dF/dx + 1), where mask
@@ -114,8 +121,11 @@ struct Exercise2: ParsableCommand {
           through F(x):               mean |grad| = \(Format.fixed(measurement.mainPathMean, 6))
         The plain block has only the second kind of path.
         """)
+        lesson.results.record("shortcut_mean_abs_grad", measurement.shortcutMean)
+        lesson.results.record("main_path_mean_abs_grad", measurement.mainPathMean)
+        lesson.results.record("active_output_fraction", measurement.activeFraction)
 
-        // MARK: 7. One draw or a property of the blocks?
+        // MARK: 5. One draw or a property of the blocks?
         lesson.section("5. Is it the same for every seed?")
         var trainRatios: [Double] = [], evalRatios: [Double] = []
         for offset in 0..<seeds {
@@ -142,26 +152,78 @@ struct Exercise2: ParsableCommand {
         (from \(Format.fixed(train.min, 2)) to \(Format.fixed(train.max, 2)), standard deviation \(Format.fixed(train.std, 2))), \
         and \(Format.fixed(evaluation.mean, 2))x in evaluation mode (from \(Format.fixed(evaluation.min, 2)) to \(Format.fixed(evaluation.max, 2))).
         """)
-        if train.min > 1 && evaluation.min > 1 {
-            lesson.say("Every seed shows the advantage: it is a property of the two designs, not of one lucky draw.")
-        } else {
-            lesson.say("Not every seed shows the advantage here, so this run cannot call it a property of the designs.")
+        lesson.say(Exercise2Verdicts.seedSentence(trainMin: train.min, evalMin: evaluation.min))
+        lesson.say(Exercise2Verdicts.modeSentence(trainMean: train.mean, evalMean: evaluation.mean))
+        lesson.results.record("seeds", seeds)
+        lesson.results.record("train_mode_ratios", trainRatios)
+        lesson.results.record("eval_mode_ratios", evalRatios)
+        lesson.results.record("train_mode_ratio_mean", train.mean)
+        lesson.results.record("train_mode_ratio_std", train.std)
+        lesson.results.record("eval_mode_ratio_mean", evaluation.mean)
+        lesson.results.verdict("every_seed_favours_residual", train.min > 1 && evaluation.min > 1)
+        lesson.results.verdict("eval_mode_wider_gap", evaluation.mean > train.mean)
+
+        // MARK: 6. Many blocks: does the difference compound?
+        try depthSection(lesson, oneBlockRatio: oneBlockRatio)
+
+    }
+
+    /// The deepest stacks over every seed: their range, and whether every seed reaches the same verdict.
+    func seedSpread(_ lesson: Narrator, runs: [[SweepVariant: [Double]]], deepest: Int) {
+        let perVariant = SweepVariant.all.map { variant in (variant: variant.name, ratios: runs.map { $0[variant]!.last! }) }
+        lesson.say("At \(deepest) blocks over \(runs.count) seeds (\(common.seed) to \(common.seed &+ UInt64(runs.count - 1))): "
+                   + perVariant.map { "\($0.variant) from \(sci($0.ratios.min()!)) to \(sci($0.ratios.max()!))" }.joined(separator: "; ") + ".")
+        let disagreeing = Exercise2Verdicts.disagreeing(perVariant)
+        lesson.say(Exercise2Verdicts.seedAgreementSentence(depth: deepest, seeds: runs.count, disagreeing: disagreeing))
+        lesson.results.record("depth_sweep_deepest_per_seed", .object(Dictionary(uniqueKeysWithValues: zip(SweepVariant.all, perVariant).map {
+            ($0.0.key, ResultValue.list($0.1.ratios.map(ResultValue.number)))
+        })))
+        lesson.results.verdict("depth_sweep_verdicts_agree_across_seeds", disagreeing.isEmpty)
+    }
+
+    /// Section 6: the depth sweep, its table, chart, verdicts and the takeaway that follows from them.
+    func depthSection(_ lesson: Narrator, oneBlockRatio: Double) throws {
+        lesson.section("6. Many blocks: does the difference compound?")
+        lesson.say("""
+        One block passes more gradient with the shortcut; what happens over many? Stacks of \
+        \(SweepSize.depths.map(String.init).joined(separator: ", ")) fresh blocks (PyTorch's default initialisation), \
+        in four variants: plain or residual, with BatchNorm after each convolution (training mode) or without it. \
+        A batch of \(SweepSize.batch) random inputs of \(SweepSize.channels) channels, \(SweepSize.side)x\(SweepSize.side), \
+        goes through each stack, and a fixed random tensor g of the output's shape is sent back as the gradient \
+        at the output (L = sum(g * x_out), so dL/dx_out = g). The number reported is ||dL/dx_in|| / ||dL/dx_out||, \
+        the size of the gradient that reaches the input relative to the one that left the output (1: unchanged).
+        """)
+        let started = Date()
+        // Every seed draws new blocks, input and upstream gradient; the table shows the first seed's.
+        let runs = (0..<seeds).map { depthSweep(seed: common.seed &+ UInt64($0)) }
+        let ratios = runs[0]
+        let seconds = Date().timeIntervalSince(started)
+        lesson.output(depthSweepTable(ratios))
+        let chart = lesson.chartURL("depth_sweep.png")
+        try drawDepthSweep(ratios, to: chart)
+        lesson.chart(chart, caption: "||dL/dx_in|| / ||dL/dx_out|| against the number of blocks, log-log, at initialisation")
+        let deepest = SweepSize.depths.last!
+        let fates = SweepVariant.all.map { (variant: $0.name, ratio: ratios[$0]!.last!) }
+        for fate in fates {
+            lesson.say("- " + Exercise2Verdicts.fateSentence(variant: fate.variant, depth: deepest, ratio: fate.ratio))
         }
-        if evaluation.mean > train.mean {
-            lesson.say("""
-            In training mode BatchNorm re-centres F's output on this very input, which removes part of the
-            gradient through the main path of both blocks; in evaluation mode the statistics are fixed
-            constants, and the identity path stands out even more (and varies more with the weights).
-            """)
-        } else {
-            lesson.say("In this run evaluation mode does not widen the gap: the fixed statistics change both blocks alike.")
+        if seeds > 1 { seedSpread(lesson, runs: runs, deepest: deepest) }
+        lesson.say("(The \(seeds * SweepSize.depths.count * SweepVariant.all.count) stacks took \(Format.fixed(seconds, 1)) seconds.)")
+
+        lesson.results.record("depth_sweep", .object([
+            "depths": .list(SweepSize.depths.map(ResultValue.integer)),
+            "batch": .integer(SweepSize.batch), "channels": .integer(SweepSize.channels), "side": .integer(SweepSize.side),
+            "ratios": .object(Dictionary(uniqueKeysWithValues: SweepVariant.all.map { ($0.key, ResultValue.list(ratios[$0]!.map(ResultValue.number))) })),
+        ]))
+        for variant in SweepVariant.all {
+            lesson.results.verdict("vanishes_at_\(deepest)_\(variant.key)", Exercise2Verdicts.fate(ratio: ratios[variant]!.last!) == .vanishes)
         }
 
         lesson.section("Takeaway")
+        let takeaway = Exercise2Verdicts.takeaway(oneBlockRatio: oneBlockRatio, deepest: deepest, fates: fates)
+        lesson.results.takeaway = takeaway
         lesson.say("""
-        Skip connections keep gradient flowing: the sum F(x) + x gives every block a direct path from its
-        output back to its input. Stack many blocks and these paths compound, which is why residual
-        networks with 50, 101 or 152 layers still train.
+        \(takeaway)
 
         ✓ Residual blocks understood
         """)

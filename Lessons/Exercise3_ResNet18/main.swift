@@ -41,12 +41,12 @@ struct Exercise3: ParsableCommand {
     func runLessonBody(_ lesson: Narrator, data: LessonData) throws {
         let output = URL(fileURLWithPath: common.output, isDirectory: true)
 
-        // MARK: 1. The plan
+        // MARK: The plan (the introduction, before section 1)
         lesson.title("EXERCISE 3: RESNET-18 IMPLEMENTATION")
         lesson.say("""
         ResNet-18 is the residual block of Exercise 2, stacked. Its plan:
           - a stem: one 3x3 convolution (64 channels) with BatchNorm and ReLU. ImageNet's ResNet uses
-            a 7x7 stride-2 convolution and a max-pool here; a 32x32 digit is too small to shrink that early;
+            a 7x7 stride-2 convolution and a max-pool here; a 32x32 image is too small to shrink that early;
           - four stages of two residual blocks each, with 64, 128, 256 and 512 channels; every stage
             after the first halves the height and width in its first block (stride 2, with a 1x1
             projection on the shortcut);
@@ -54,7 +54,7 @@ struct Exercise3: ParsableCommand {
         That is 1 + 4 x 2 x 2 = 17 convolutions and 1 linear layer: the 18 of the name.
         """)
 
-        // MARK: 2. The network, printed
+        // MARK: 1. The network, printed
         lesson.section("1. The architecture")
         Random.manualSeed(common.seed)
         let resnet = ResNet18()
@@ -68,6 +68,8 @@ struct Exercise3: ParsableCommand {
         Total parameters: \(Format.thousands(parameterCount))
         Convolutions on the main path: \(stemAndStages); projection shortcuts (1x1): \(convolutions.count - stemAndStages).
         """)
+        lesson.results.record("main_path_convolutions", stemAndStages)
+        lesson.results.record("stage_parameters", resnet.stages.map(\.parameterCount))
         let stageShares = resnet.stages.enumerated().map { index, stage in
             "layer\(index + 1): \(Format.thousands(stage.parameterCount)) (\(Format.fixed(100 * Double(stage.parameterCount) / Double(parameterCount), 1))%)"
         }
@@ -77,7 +79,7 @@ struct Exercise3: ParsableCommand {
         on a 4x4 grid: the deep layers are wide but cheap to apply, the early ones narrow but applied at every pixel.
         """)
 
-        // MARK: 3. One image through the network
+        // MARK: 2. One image through the network
         lesson.section("2. Architecture flow")
         lesson.say("""
         One random 1x32x32 input goes through the layers one after another (in evaluation mode and
@@ -110,7 +112,7 @@ struct Exercise3: ParsableCommand {
         weights turn them into class scores.
         """)
 
-        // MARK: 4. Training
+        // MARK: 3. Training
         lesson.section("3. Training ResNet-18 on \(data.kind.displayName)")
         let epochs = data.epochs(default: OriginalSchedule.resnetEpochs)
         let seeds = training.seeds
@@ -133,31 +135,23 @@ struct Exercise3: ParsableCommand {
         let result = try trainer.run(name: "resnet18", displayName: "ResNet-18", epochs: epochs) { ResNet18() }
         let history = result.history
 
-        // MARK: 5. What the run shows
+        // MARK: 4. What the run shows
         lesson.section("4. What the run shows")
         let losses = history.epochLosses, accuracies = history.epochAccuracies
         let testAccuracy = history.testAccuracy ?? 0
         lesson.output((0..<losses.count).map {
             "Epoch \($0 + 1)/\(losses.count): Loss = \(Format.fixed(losses[$0], 4)), Accuracy = \(Format.fixed(accuracies[$0], 4))"
         }.joined(separator: "\n") + "\n\n🎯 ResNet-18 Test Accuracy: \(Format.fixed(testAccuracy, 4))")
-        describeTraining(lesson, losses: losses, accuracies: accuracies, test: testAccuracy,
-                         batchLosses: history.batchLosses, data: data)
-        if seeds > 1 {
-            let spread = result.testAccuracies
-            lesson.say("""
-            Over \(seeds) seeds the test accuracy is \(Format.fixed(100 * spread.mean, 2))% on average, standard deviation \
-            \(Format.fixed(100 * spread.std, 2)) points (from \(Format.fixed(100 * spread.min, 2))% to \(Format.fixed(100 * spread.max, 2))%). \
-            Differences smaller than that between two networks say nothing about which is better.
-            """)
-        } else {
-            lesson.say("""
-            This is one seed. Another seed changes the initial weights and the order of the batches, and with them
-            the last digits of the accuracy: on MNIST, differences of a few tenths of a percent cannot be told apart
-            from that noise. `--seeds 3` trains three times and reports the spread.
-            """)
+        if let firstBatchLoss = history.batchLosses.first {
+            lesson.say(Exercise3Verdicts.lossSentence(firstBatchLoss: firstBatchLoss, epochLosses: losses))
+            lesson.results.record("first_batch_loss", firstBatchLoss)
         }
+        let lastAccuracy = accuracies.last ?? 0
+        lesson.say(Exercise3Verdicts.testVersusTrainSentence(test: testAccuracy, lastTrain: lastAccuracy))
+        lesson.say(Exercise3Verdicts.seedSentence(seeds: seeds, spread: seeds > 1 ? result.testAccuracies : nil))
+        recordRun(lesson.results, history: history, test: testAccuracy, spread: result.testAccuracies, seeds: seeds)
 
-        // MARK: 6. The curves
+        // MARK: 5. The curves
         lesson.section("5. Training curves")
         let chart = lesson.chartURL("resnet18_training.png")
         try drawCurves(history, batchesPerEpoch: data.batchesPerEpoch(), dataset: data.kind.displayName, to: chart)
@@ -167,7 +161,7 @@ struct Exercise3: ParsableCommand {
         show the trend. The right panel is the training accuracy per epoch, with the test accuracy as a dashed line.
         """)
 
-        // MARK: 7. Where it goes wrong
+        // MARK: 6. Where it goes wrong
         lesson.section("6. Where ResNet-18 goes wrong, and what its first layer sees")
         try lesson.errorAnalysis(model: result.model, name: "ResNet-18", test: data.test, filePrefix: "resnet18_")
         // VGG-16 beside it, when Exercise 1 has been run with the same settings.
@@ -185,7 +179,7 @@ struct Exercise3: ParsableCommand {
             lesson.say("Run Exercise 1 with the same flags first, and this section also shows VGG-16's first-layer maps beside ResNet-18's.")
         }
 
-        // MARK: 8. Saved for later lessons
+        // MARK: 7. Saved for later lessons
         lesson.section("7. Saved for the next exercises")
         let run = TrainingRun(name: "resnet18", displayName: "ResNet-18", seed: common.seed, epochs: epochs,
                               data: data, output: output)
@@ -198,48 +192,35 @@ struct Exercise3: ParsableCommand {
 
         lesson.section("Takeaway")
         let vggParameters = VGG16().parameterCount
-        let trainedSentence = testAccuracy > 0.5
-            ? "With BatchNorm and skip connections it trained from PyTorch's default initialisation with Adam (learning rate \(training.lr)) without any special care: \(Format.fixed(100 * testAccuracy, 1))% on the test images here."
-            : "This run reached only \(Format.fixed(100 * testAccuracy, 1))% on the test images, so it shows the architecture rather than how well it trains."
+        let shareOfVGG = Format.fixed(100 * Double(parameterCount) / Double(vggParameters), 0)
+        let takeaway = "ResNet-18's \(Format.thousands(parameterCount)) parameters are \(shareOfVGG)% of the lesson's VGG-16's "
+            + "(\(Format.thousands(vggParameters))), with more layers with weights (18 against 16). "
+            + Exercise3Verdicts.trainedSentence(test: testAccuracy, lr: training.lr)
+        lesson.results.record("parameters", parameterCount)
+        lesson.results.record("vgg16_parameters", vggParameters)
+        lesson.results.verdict("trained", testAccuracy > Exercise3Verdicts.trainedAbove)
+        lesson.results.takeaway = takeaway
         lesson.say("""
         ResNet-18 is a stem, four stages of two residual blocks, global average pooling and one linear layer.
-        Its \(Format.thousands(parameterCount)) parameters are \(Format.fixed(100 * Double(parameterCount) / Double(vggParameters), 0))% of the lesson's VGG-16 \
-        (\(Format.thousands(vggParameters))), yet it has more layers with weights (18 against 16). \(trainedSentence)
+        \(takeaway)
 
         ✓ ResNet-18 implementation complete
         """)
     }
 
-    /// Narration that follows this run's numbers: how the loss moved, and how test compares with training.
-    func describeTraining(_ lesson: Narrator, losses: [Double], accuracies: [Double], test: Double,
-                          batchLosses: [Double], data: LessonData) {
-        guard let firstLoss = batchLosses.first, let lastEpochLoss = losses.last,
-              let lastAccuracy = accuracies.last else { return }
-        let steadilyDown = zip(losses, losses.dropFirst()).allSatisfy { $0.1 < $0.0 }
-        var text = "The loss of the very first batch was \(Format.fixed(firstLoss, 3)) (ln 10 = 2.303 is a uniform guess over 10 digits); "
-        text += "the last epoch averaged \(Format.fixed(lastEpochLoss, 4))"
-        if losses.count > 1 {
-            text += steadilyDown ? ", and every epoch's mean loss was lower than the one before." :
-                ". The epoch means did not fall every time: \(losses.map { Format.fixed($0, 4) }.joined(separator: ", "))."
-        } else {
-            text += "."
+    /// The numbers section 4 states, and its verdicts, into results.json.
+    func recordRun(_ results: LessonResults, history: TrainingHistory, test: Double, spread: SeedSpread, seeds: Int) {
+        results.record("epoch_losses", history.epochLosses)
+        results.record("epoch_accuracies", history.epochAccuracies)
+        results.record("test_accuracy", test)
+        results.record("seeds", seeds)
+        if seeds > 1 {
+            results.record("test_accuracy_per_seed", spread.values)
+            results.record("test_accuracy_std", spread.std)
         }
-        lesson.say(text)
-        let gap = test - lastAccuracy
-        if gap > 0.002 {
-            lesson.say("""
-            Test accuracy (\(Format.fixed(100 * test, 2))%) is above the last epoch's training accuracy (\(Format.fixed(100 * lastAccuracy, 2))%). \
-            That is not a paradox: the training figure averages over the whole epoch, including its early, worse
-            batches, while the test is scored with the final weights (and BatchNorm's running statistics).
-            """)
-        } else if gap < -0.02 {
-            lesson.say("""
-            Test accuracy (\(Format.fixed(100 * test, 2))%) is clearly below the last epoch's training accuracy \
-            (\(Format.fixed(100 * lastAccuracy, 2))%)\(data.quick ? "; with so few batches, BatchNorm's running statistics may still lag behind the weights" : ": the network fits its training images better than new ones").
-            """)
-        } else {
-            lesson.say("Test accuracy (\(Format.fixed(100 * test, 2))%) and the last epoch's training accuracy (\(Format.fixed(100 * lastAccuracy, 2))%) are close: no sign of overfitting.")
-        }
+        results.verdict("loss_fell_every_epoch", Exercise3Verdicts.fellEveryEpoch(history.epochLosses))
+        let comparison = Exercise3Verdicts.testVersusTrain(test: test, lastTrain: history.epochAccuracies.last ?? 0)
+        results.record("test_versus_last_train_accuracy", comparison.rawValue)
     }
 
     /// Loss per batch and per epoch (left) and accuracy per epoch with the test accuracy (right).

@@ -47,7 +47,7 @@ struct Exercise4: ParsableCommand {
         let withPlain18 = plain18 ?? data.quick
         let seeds = training.seeds
 
-        // MARK: 1. The question
+        // MARK: The question (the introduction, before section 1)
         lesson.title("EXERCISE 4: PLAIN VS RESIDUAL COMPARISON")
         lesson.say("""
         Exercise 2 showed that one residual block passes more gradient to its input than the same block
@@ -73,7 +73,7 @@ struct Exercise4: ParsableCommand {
             """)
         }
 
-        // MARK: 2. PlainNet and where its parameters differ from ResNet-18's
+        // MARK: 1. PlainNet and where its parameters differ from ResNet-18's
         lesson.section("1. PlainNet against ResNet-18")
         Random.manualSeed(common.seed)
         let plainProbe = PlainNet()
@@ -96,6 +96,12 @@ struct Exercise4: ParsableCommand {
         let convGap = resnetCensus.mainConvolutionParameters - plainCensus.mainConvolutionParameters
         let shortcutGap = resnetCensus.shortcutParameters
         let normGap = resnetCensus.batchNormParameters - plainCensus.batchNormParameters
+        lesson.results.record("parameter_difference", difference)
+        lesson.results.record("extra_convolution_parameters", convGap)
+        lesson.results.record("shortcut_parameters", shortcutGap)
+        lesson.results.record("extra_batchnorm_parameters", normGap)
+        lesson.results.record("plainnet_main_convolutions", plainCensus.mainConvolutions)
+        lesson.results.record("resnet18_main_convolutions", resnetCensus.mainConvolutions)
         lesson.say("""
         So the \(Format.thousands(difference)) parameters ResNet-18 has on top of PlainNet are \(Format.thousands(convGap)) in its \
         \(extraConvs) extra 3x3 convolutions (the second convolution of each of its 8 blocks), \(Format.thousands(shortcutGap)) in its \
@@ -110,7 +116,7 @@ struct Exercise4: ParsableCommand {
         projections). \(withPlain18 ? "This run trains it too." : "This run leaves it out; add --plain18 to train it (it adds roughly one more ResNet-18 training time).")
         """)
 
-        // MARK: 3. Training (or reusing) every network
+        // MARK: 2. Training (or reusing) every network
         lesson.section("2. Training")
         let trainer = ComparisonTrainer(data: data, output: output, narrator: lesson, baseSeed: common.seed, seeds: seeds)
         let resnet = try trainer.run(name: "resnet18", displayName: "ResNet-18", epochs: epochs, savedBy: "Exercise 3") { ResNet18() }
@@ -127,7 +133,7 @@ struct Exercise4: ParsableCommand {
             lesson.say("\nReused from earlier runs with identical settings: \(reusedNames.joined(separator: ", ")). The rest were trained here and saved for Exercise 5.")
         }
 
-        // MARK: 4. The curves, as in the original's figure
+        // MARK: 3. The curves, as in the original's figure
         lesson.section("3. Training curves")
         let chartURL = lesson.chartURL("plain_vs_residual.png")
         try drawCurves(entries, to: chartURL)
@@ -135,7 +141,7 @@ struct Exercise4: ParsableCommand {
         lesson.say("(The chart is in this lesson's folder, beside report.md, rather than directly in \(common.output)/.)")
         lesson.output(epochTable(entries))
 
-        // MARK: 5. The final comparison table of the original
+        // MARK: 4. The final comparison table of the original
         lesson.section("4. Final comparison")
         let baseline = entries[0].accuracies
         let rows = entries.enumerated().map { index, entry -> [String] in
@@ -148,7 +154,7 @@ struct Exercise4: ParsableCommand {
             lesson.say("Test accuracy is the mean ± standard deviation over \(seeds) seeds; the difference is between means.")
         }
 
-        // MARK: 6. Bigger than the noise?
+        // MARK: 5. Bigger than the noise?
         lesson.section("5. Is the difference larger than the noise?")
         let resnetEntry = entries[1]
         func verdict(_ a: Entry, _ b: Entry) -> NoiseVerdict {
@@ -169,12 +175,12 @@ struct Exercise4: ParsableCommand {
             }.joined(separator: "\n"))
         }
 
-        // MARK: 7. Observations computed from the curves
+        // MARK: 6. Observations computed from the curves
         lesson.section("6. Observations from this run")
-        observe(entries, verdicts: verdicts, lesson: lesson, data: data, withPlain18: withPlain18)
+        observe(entries, verdicts: verdicts, lesson: lesson, data: data)
         compareWithMNIST(plain: entries[0], resnet: resnetEntry, trainer: trainer, epochs: epochs, lesson: lesson, data: data)
 
-        // MARK: 8. Where each goes wrong
+        // MARK: 7. Where each goes wrong
         lesson.section("7. Where each network goes wrong")
         lesson.say("Test accuracy is one number; the confusion matrices show whether the two networks fail on the same classes.")
         let plainReport = try lesson.errorAnalysis(model: plain.model, name: "PlainNet", test: data.test, filePrefix: "plainnet_")
@@ -186,17 +192,27 @@ struct Exercise4: ParsableCommand {
         lesson.say("""
         PlainNet got \(Format.thousands(plainWrong)) test images wrong, ResNet-18 \(Format.thousands(resnetWrong)); \
         \(Format.thousands(bothWrong)) of them fooled both\(min(plainWrong, resnetWrong) > 0 ? " (\(Format.fixed(100 * Double(bothWrong) / Double(min(plainWrong, resnetWrong)), 0))% of the smaller set)" : ""). \
-        The shared ones are images that this kind of network finds hard whatever its shortcuts; the others are where the two trainings went their own ways (the grids of confident mistakes above show examples of both).
+        The rest were missed by one of the two only (the grids of confident mistakes above show examples).
         """)
+        lesson.results.record("plainnet_test_errors", plainWrong)
+        lesson.results.record("resnet18_test_errors", resnetWrong)
+        lesson.results.record("both_wrong", bothWrong)
 
         lesson.section("Takeaway")
+        let controlPart = withPlain18
+            ? (resnetMinusPlain18: resnetEntry.accuracies.mean - entries[2].accuracies.mean,
+               level: Exercise4Verdicts.level(verdicts[1]),
+               lossRatio: lastLoss(entries[2]) / max(lastLoss(resnetEntry), 1e-9)) : nil
+        let takeaway = Exercise4Verdicts.takeaway(resnetMinusPlain: resnetEntry.accuracies.mean - entries[0].accuracies.mean,
+                                                  plainLevel: Exercise4Verdicts.level(verdicts[0]), control: controlPart)
+        lesson.results.takeaway = takeaway
         lesson.say("""
-        A fair comparison changes one thing at a time. PlainNet differs from ResNet-18 in depth as well as in
-        shortcuts; Plain18 differs only in the shortcuts. On \(data.kind == .mnist ? "a problem as easy as MNIST" : "28x28 images like \(data.kind.displayName)'s"),
-        and with BatchNorm in every network, 9 or 17 layers train without trouble either way, so small gaps need
-        several seeds before they mean anything. The shortcuts earn their keep as networks get much deeper (the ResNet paper's plain
-        34-layer net trained worse than its 18-layer one; the residual versions did not), which is what lets
-        ResNets reach 50, 101 or 152 layers.
+        A fair comparison changes one thing at a time: PlainNet differs from ResNet-18 in depth as well as in shortcuts,
+        Plain18 only in the shortcuts. \(takeaway)
+
+        In the ResNet paper, plain networks trained worse the deeper they were (20, 32, 44 and 56 layers on CIFAR-10;
+        34 against 18 layers on ImageNet), while the residual versions did better with depth, up to 152 layers
+        on ImageNet. That is background from the paper; this run measured only the networks above.
 
         ✓ Comparison complete
         """)
@@ -311,82 +327,36 @@ func batchesToReach(_ losses: [Double], threshold: Double, window: Int = 10) -> 
     return nil
 }
 
-/// Observations decided by this run's numbers, never by the original's expectations.
-func observe(_ entries: [Entry], verdicts: [NoiseVerdict], lesson: Narrator, data: LessonData, withPlain18: Bool) {
-    let plain = entries[0], resnet = entries[1]
-
-    // Convergence speed: the running loss, batch by batch, and the first epoch's mean loss.
-    let threshold = 0.5
-    var lines: [String] = []
-    var reach: [String: Int] = [:]
-    for entry in entries {
-        let losses = entry.history.batchLosses
-        let batches = batchesToReach(losses, threshold: threshold)
-        if let batches { reach[entry.name] = batches }
-        lines.append("\(entry.name.padding(toLength: 10, withPad: " ", startingAt: 0)) first-epoch loss \(Format.fixed(entry.history.epochs[0].loss, 4)), "
-                     + "last-epoch loss \(Format.fixed(entry.history.epochs.last!.loss, 4)), "
-                     + "10-batch running loss under \(threshold) after " + (batches.map { "\($0) batches" } ?? "never (within \(losses.count) batches)"))
+/// Observations decided by this run's numbers (the sentences are `Exercise4Verdicts`'), recorded in results.json.
+func observe(_ entries: [Entry], verdicts: [NoiseVerdict], lesson: Narrator, data: LessonData) {
+    let plain = entries[0], resnet = entries[1], control = entries.count > 2 ? entries[2] : nil
+    let speeds = entries.map { entry in
+        Exercise4Verdicts.Speed(name: entry.name, batches: batchesToReach(entry.history.batchLosses, threshold: Exercise4Verdicts.runningLossTarget),
+                                firstEpochLoss: entry.history.epochs[0].loss)
     }
-    lesson.output(lines.joined(separator: "\n"))
+    lesson.output(zip(entries, speeds).map { entry, speed in
+        "\(entry.name.padding(toLength: 10, withPad: " ", startingAt: 0)) first-epoch loss \(Format.fixed(speed.firstEpochLoss, 4)), "
+            + "last-epoch loss \(Format.fixed(lastLoss(entry), 4)), 10-batch running loss under \(Exercise4Verdicts.runningLossTarget) "
+            + (speed.batches.map { "after \($0) batches" } ?? "never (within \(entry.history.batchLosses.count) batches)")
+    }.joined(separator: "\n"))
+    lesson.say("- " + Exercise4Verdicts.speedSentence(speeds[1], speeds[0]))
+    if control != nil { lesson.say("- Like for like: " + Exercise4Verdicts.speedSentence(speeds[1], speeds[2])) }
 
-    func speed(_ a: Entry, _ b: Entry) -> String {
-        guard let ra = reach[a.name], let rb = reach[b.name] else {
-            return "\(a.name) and \(b.name) cannot be compared on speed here: not both reached a running loss of \(threshold)."
-        }
-        let firstLossGap = b.history.epochs[0].loss - a.history.epochs[0].loss
-        if Double(abs(ra - rb)) <= 0.15 * Double(max(ra, rb)) {
-            return "\(a.name) and \(b.name) converged at about the same speed (\(ra) vs \(rb) batches to a running loss of \(threshold)): this run does not show one converging faster."
-        }
-        let faster = ra < rb ? a : b, slower = ra < rb ? b : a
-        let consistent = (ra < rb) == (firstLossGap > 0)
-        return "\(faster.name) reached a running loss of \(threshold) in \(min(ra, rb)) batches, \(slower.name) in \(max(ra, rb))"
-            + (consistent ? ", and its first-epoch loss was lower too: in this run \(faster.name) converged faster."
-                          : ", but its first-epoch mean loss was not lower, so the speed-up is fragile.")
-    }
-    lesson.say("- " + speed(resnet, plain))
-    if withPlain18 { lesson.say("- " + speed(resnet, entries[2]) + " (the like-for-like pair)") }
-
-    // Final training loss: does the network without shortcuts fit the training data worse?
-    let lastLoss = { (e: Entry) in e.history.epochs.last!.loss }
     let lowest = entries.min { lastLoss($0) < lastLoss($1) }!
     lesson.say("- Lowest training loss in the last epoch: \(lowest.name) (\(Format.fixed(lastLoss(lowest), 4))). "
                + entries.filter { $0.name != lowest.name }.map { "\($0.name) \(Format.fixed(lastLoss($0), 4))" }.joined(separator: ", ") + ".")
-    if withPlain18 {
-        let control = entries[2]
-        if lastLoss(control) > lastLoss(resnet) * 1.2 {
-            lesson.say("""
-              Plain18 ends with a training loss \(Format.fixed(lastLoss(control) / max(lastLoss(resnet), 1e-9), 1))x ResNet-18's: with the \
-            same layers, removing the shortcuts made the training data harder to fit. That is the degradation problem in \
-            miniature, an optimisation difficulty rather than overfitting.
-            """)
-        } else {
-            lesson.say("""
-              Plain18's last-epoch training loss is not clearly above ResNet-18's: at 17 convolutions with BatchNorm, \
-            removing the shortcuts did not make \(data.kind.displayName) harder to fit in this run. The degradation problem appears in much \
-            deeper plain networks (the ResNet paper saw it at 34 layers on CIFAR-10 and ImageNet).
-            """)
-        }
+    if let control {
+        lesson.say("  " + Exercise4Verdicts.degradationSentence(control: lastLoss(control), resnet: lastLoss(resnet), dataset: data.kind.displayName))
+        lesson.results.verdict("plain18_harder_to_fit", Exercise4Verdicts.harderToFit(control: lastLoss(control), resnet: lastLoss(resnet)))
     }
 
-    // Test accuracy and the noise.
     let gap = resnet.accuracies.mean - plain.accuracies.mean
-    let verdict = verdicts[0]
-    if verdict.isLargerThanNoise {
-        lesson.say("- On test accuracy \(gap > 0 ? "ResNet-18 beats" : "PlainNet beats") \(gap > 0 ? "PlainNet" : "ResNet-18") by \(Format.fixed(100 * abs(gap), 2)) points, more than the seed-to-seed noise.")
-    } else {
-        lesson.say("- On test accuracy ResNet-18 and PlainNet differ by \(signedFixed(100 * gap, 2)) points, "
-                   + (verdict.exceedsSamplingError
-                      ? "more than the test set's sampling noise, but one seed cannot separate it from seed-to-seed noise."
-                      : "which this run cannot tell apart from noise."))
-    }
-    if withPlain18 {
-        let control = entries[2]
-        let controlGap = resnet.accuracies.mean - control.accuracies.mean
-        lesson.say("- Shortcuts alone (ResNet-18 vs Plain18): \(signedFixed(100 * controlGap, 2)) points "
-                   + noiseTag(verdicts[1]))
-        let depthGap = control.accuracies.mean - plain.accuracies.mean
-        lesson.say("- Depth alone, without shortcuts (Plain18 vs PlainNet): \(signedFixed(100 * depthGap, 2)) points "
-                   + noiseTag(verdicts[2]))
+    lesson.say("- " + Exercise4Verdicts.accuracySentence(gap: gap, level: Exercise4Verdicts.level(verdicts[0])))
+    if let control {
+        lesson.say("- Shortcuts alone (ResNet-18 vs Plain18): \(signedFixed(100 * (resnet.accuracies.mean - control.accuracies.mean), 2)) points "
+                   + Exercise4Verdicts.noiseTag(Exercise4Verdicts.level(verdicts[1])))
+        lesson.say("- Depth alone, without shortcuts (Plain18 vs PlainNet): \(signedFixed(100 * (control.accuracies.mean - plain.accuracies.mean), 2)) points "
+                   + Exercise4Verdicts.noiseTag(Exercise4Verdicts.level(verdicts[2])))
     }
     if data.kind == .mnist {
         lesson.say("- The original expects the gap to grow on harder datasets. This run used MNIST; `--dataset fashion-mnist` puts that to the test.")
@@ -394,13 +364,30 @@ func observe(_ entries: [Entry], verdicts: [NoiseVerdict], lesson: Narrator, dat
     if data.quick {
         lesson.say("- Quick version: \(data.batchesPerEpoch()) batches per epoch and \(Format.thousands(data.test.count)) test images, so every number above is rougher than in the full lesson.")
     }
+    record(entries, speeds: speeds, verdicts: verdicts, in: lesson.results)
 }
 
-/// "(larger than the noise)." and its weaker forms, after a gap in the observations.
-func noiseTag(_ verdict: NoiseVerdict) -> String {
-    if verdict.isLargerThanNoise { return "(larger than the noise)." }
-    return verdict.exceedsSamplingError ? "(beyond the test set's sampling noise; the seed-to-seed noise is unmeasured)."
-                                        : "(not distinguishable from noise in this run)."
+func lastLoss(_ entry: Entry) -> Double { entry.history.epochs.last!.loss }
+
+/// Every number section 6 states, per network, and the noise verdicts of section 5.
+func record(_ entries: [Entry], speeds: [Exercise4Verdicts.Speed], verdicts: [NoiseVerdict], in results: LessonResults) {
+    for (entry, speed) in zip(entries, speeds) {
+        let key = entry.name.lowercased().replacingOccurrences(of: "-", with: "")
+        results.record("\(key)_parameters", entry.parameters)
+        results.record("\(key)_test_accuracy", entry.accuracies.mean)
+        results.record("\(key)_test_accuracy_per_seed", entry.accuracies.values)
+        results.record("\(key)_first_epoch_loss", speed.firstEpochLoss)
+        results.record("\(key)_last_epoch_loss", lastLoss(entry))
+        if let batches = speed.batches { results.record("\(key)_batches_to_running_loss_\(Exercise4Verdicts.runningLossTarget)", batches) }
+    }
+    let pairs = ["resnet18_minus_plainnet", "resnet18_minus_plain18", "plain18_minus_plainnet"]
+    for (name, verdict) in zip(pairs, verdicts) {
+        results.record("\(name)_test_accuracy_difference", verdict.difference)
+        results.record("\(name)_standard_error", verdict.standardError)
+        results.record("\(name)_noise_level", Exercise4Verdicts.level(verdict).rawValue)
+        results.verdict("\(name)_larger_than_noise", verdict.isLargerThanNoise)
+        results.verdict("\(name)_exceeds_sampling_error", verdict.exceedsSamplingError)
+    }
 }
 
 /// The original expects the residual advantage to grow on harder data. With a saved MNIST run of
@@ -425,12 +412,10 @@ func compareWithMNIST(plain: Entry, resnet: Entry, trainer: ComparisonTrainer, e
     let se = (here.standardError * here.standardError + onMNIST.standardError * onMNIST.standardError).squareRoot()
     // Seed-to-seed spread can only add to the sampling error: a change within the sampling error
     // alone stays within the noise whatever the seeds do; a larger one still needs seeds.
-    let unmeasuredSeeds = trainer.seeds == 1
-        ? "one seed per network leaves the seed-to-seed spread unmeasured (`--seeds 3` on both datasets measures it)"
-        : "this compares the seed-\(trainer.baseSeed) runs only"
-    let verdict = abs(change) > 2 * se
-        ? "more than twice that: suggestive, not proof, as \(unmeasuredSeeds)"
-        : "within twice that: not distinguishable from noise even before the seed-to-seed spread is added to it"
+    let verdict = Exercise4Verdicts.datasetChangeClause(change: change, standardError: se, oneSeed: trainer.seeds == 1, baseSeed: trainer.baseSeed)
+    lesson.results.record("gap_change_from_mnist", change)
+    lesson.results.record("gap_change_standard_error", se)
+    lesson.results.verdict("gap_change_beyond_noise", abs(change) > Exercise4Verdicts.standardErrors * se)
     lesson.say("""
     - Does the gap grow on harder data? ResNet-18 minus PlainNet (seed \(trainer.baseSeed)): \(signedFixed(100 * onMNIST.difference, 2)) points on \
     MNIST (saved run, same settings), \(signedFixed(100 * here.difference, 2)) points on \(data.kind.displayName). \

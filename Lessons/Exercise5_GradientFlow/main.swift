@@ -47,7 +47,7 @@ struct Exercise5: ParsableCommand {
         let trainer = ComparisonTrainer(data: data, output: output, narrator: lesson, baseSeed: common.seed, seeds: 1)
         let withPlain18 = plain18 ?? (data.quick || trainer.hasSaved(name: "plain18", epochs: epochs))
 
-        // MARK: 1. What we measure
+        // MARK: What we measure (the introduction, before section 1)
         lesson.title("EXERCISE 5: GRADIENT FLOW VISUALIZATION")
         lesson.say("""
         A network learns through the gradients that reach each layer. If they shrink on the way back from the
@@ -70,7 +70,7 @@ struct Exercise5: ParsableCommand {
             """)
         }
 
-        // MARK: 2. The trained networks of Exercises 3 and 4
+        // MARK: 1. The trained networks of Exercises 3 and 4
         lesson.section("1. The networks")
         lesson.say("Trained networks come from the checkpoints of Exercises 3 and 4 when they match this run's settings; missing ones are trained now.")
         let resnet = try trainer.run(name: "resnet18", displayName: "ResNet-18", epochs: epochs, savedBy: "Exercise 3") { ResNet18() }
@@ -111,7 +111,7 @@ struct Exercise5: ParsableCommand {
         Exercise 1, with no BatchNorm at all, and with a BatchNorm after each of its 13 convolutions.
         """)
 
-        // MARK: 3. One batch through each network
+        // MARK: 2. One batch through each network
         lesson.section("2. One batch, forward and backward")
         let loader = DataLoader(data.train, batchSize: training.batchSize, shuffle: true, generator: Generator(seed: common.seed &+ 0xba7c))
         var iterator = loader.makeIterator()
@@ -132,18 +132,19 @@ struct Exercise5: ParsableCommand {
         between the largest and the smallest convolution gradient.
         """)
 
-        // MARK: 4. The chart
+        // MARK: 3. The chart
         lesson.section("3. The chart")
         let chartURL = lesson.chartURL("gradient_flow.png")
         try drawGradientFlow(trained: trainedProfiles, untrained: freshProfiles, to: chartURL)
         lesson.chart(chartURL, caption: "Gradient norm of every weight, input side on the left; top row trained, bottom row at initialisation")
         lesson.say("(The chart is in this lesson's folder, beside report.md.)")
 
-        // MARK: 5. What the numbers say
+        // MARK: 4. What the numbers say
         lesson.section("4. What the numbers say")
-        narrate(trained: trainedProfiles, untrained: freshProfiles, lesson: lesson)
+        let vggRescued = narrate(trained: trainedProfiles, untrained: freshProfiles, lesson: lesson)
+        record(trained: trainedProfiles, untrained: freshProfiles, in: lesson.results)
 
-        // MARK: 6. The same for other seeds
+        // MARK: 5. The same for other seeds
         if training.seeds > 1 {
             lesson.section("5. Other seeds")
             lesson.say("The untrained measurements repeated for seeds \(common.seed) to \(common.seed &+ UInt64(training.seeds - 1)) (new weights, same batch):")
@@ -158,6 +159,9 @@ struct Exercise5: ParsableCommand {
                     under[p.name, default: []].append(Double(p.convUnderThreshold))
                 }
             }
+            for p in freshProfiles {
+                lesson.results.record("\(resultKey(p.name))_untrained_first_to_last_conv_per_seed", ratios[p.name]!)
+            }
             lesson.output(freshProfiles.map { p -> String in
                 let r = SeedSpread(ratios[p.name]!), u = SeedSpread(under[p.name]!)
                 return p.name.padding(toLength: 12, withPad: " ", startingAt: 0)
@@ -166,14 +170,17 @@ struct Exercise5: ParsableCommand {
         }
 
         lesson.section("Takeaway")
+        let all = trainedProfiles.map { ("\($0.name) (trained)", $0) } + freshProfiles.map { ("\($0.name) (untrained)", $0) }
+        let vanishing = all.filter { $0.1.flow == .vanishes }.map(\.0)
+        let takeaway = Exercise5Verdicts.takeaway(vanished: vanishing, notVanished: all.filter { $0.1.flow != .vanishes }.map(\.0),
+                                                  batchNormRescuedVGG: vggRescued)
+        lesson.results.takeaway = takeaway
         lesson.say("""
-        Vanishing gradients are real, but they are a property of how a network is built, not of depth alone.
-        Without normalisation (VGG-16 as in Exercise 1) the signal shrinks layer after layer, forwards and
-        backwards. BatchNorm re-scales every layer's output, which keeps plain networks' gradients alive; the
-        ResNet paper found exactly that, and called the remaining trouble of deep plain networks the
-        degradation problem: they are harder to optimise even though their gradients do not vanish. Skip
-        connections address both: the sum F(x) + x gives every block a path on which the gradient arrives
-        unchanged, which is why residual networks keep training at 100+ layers.
+        \(takeaway)
+
+        Background from the ResNet paper: plain networks with BatchNorm did not suffer from vanishing gradients there,
+        yet the deeper ones trained worse (the degradation problem); skip connections, the sum F(x) + x, give every
+        block a path on which the gradient arrives unchanged.
 
         ✓ Gradient visualization complete
         """)
@@ -196,7 +203,7 @@ struct GradientProfile {
     let all: [(name: String, norm: Double, kind: Kind)]
     enum Kind { case conv, batchNormScale, linear }
 
-    static let threshold = 1e-5
+    static let threshold = Exercise5Verdicts.smallNorm
 
     init(_ network: Network, images: Tensor, labels: [Int]) {
         let model = network.model
@@ -225,6 +232,7 @@ struct GradientProfile {
     var convUnderThreshold: Int { convs.filter { $0.norm < GradientProfile.threshold }.count }
     /// Orders of magnitude between the largest and smallest convolution gradient.
     var convSpread: Double { log10(convs.map(\.norm).max()! / max(convs.map(\.norm).min()!, 1e-30)) }
+    var flow: Exercise5Verdicts.Flow { Exercise5Verdicts.flow(firstToLast: firstToLastConv, convsUnderSmall: convUnderThreshold) }
 
     static func table(_ profiles: [GradientProfile]) -> String {
         let rows = profiles.map { p -> [String] in
@@ -275,7 +283,8 @@ func drawGradientFlow(trained: [GradientProfile], untrained: [GradientProfile], 
 }
 
 /// Says what the measured numbers show, network by network, and how they bear on the original's claims.
-func narrate(trained: [GradientProfile], untrained: [GradientProfile], lesson: Narrator) {
+/// Returns whether BatchNorm removed VGG-16's vanishing (nil when VGG-16 was not measured).
+func narrate(trained: [GradientProfile], untrained: [GradientProfile], lesson: Narrator) -> Bool? {
     func find(_ list: [GradientProfile], _ name: String) -> GradientProfile? { list.first { $0.name == name } }
 
     for (label, list) in [("Trained", trained), ("At initialisation", untrained)] {
@@ -289,48 +298,52 @@ func narrate(trained: [GradientProfile], untrained: [GradientProfile], lesson: N
         }
     }
 
-    // PlainNet: does it show the vanishing gradients the original describes?
+    // PlainNet and ResNet-18: does the gradient shrink towards the input, and how evenly is it spread?
     lesson.say("")
     for (when, list) in [("trained", trained), ("untrained", untrained)] {
         guard let plain = find(list, "PlainNet"), let resnet = find(list, "ResNet-18") else { continue }
-        let vanishes = plain.convUnderThreshold > 0 || plain.firstToLastConv < 1e-2
-        if vanishes {
-            lesson.say("PlainNet (\(when)): its first convolution gets \(sci(plain.firstToLastConv)) times the last one's gradient, "
-                       + "\(plain.convUnderThreshold) convolutions under 1e-5: here the gradient does shrink towards the input.")
-        } else {
-            lesson.say("PlainNet (\(when)): the original expects vanishing gradients, and this run does not show them: the first "
-                       + "convolution gets \(sci(plain.firstToLastConv)) times the last one's gradient and nothing comes near 1e-5. "
-                       + "Its BatchNorms re-scale every layer, so the gradient does not shrink on the way back.")
-        }
-        let moreEven = resnet.convSpread < plain.convSpread
-        lesson.say("  ResNet-18 (\(when)) spreads its convolution gradients over \(Format.fixed(resnet.convSpread, 1)) decades, PlainNet over "
-                   + "\(Format.fixed(plain.convSpread, 1)): " + (moreEven ? "ResNet-18's are the more even, as the original says."
-                                                                             : "ResNet-18's are not more even in this run, contrary to the original's expectation."))
+        lesson.say(Exercise5Verdicts.flowSentence(name: "PlainNet (\(when))", firstToLast: plain.firstToLastConv, convsUnderSmall: plain.convUnderThreshold))
+        lesson.say("  " + Exercise5Verdicts.spreadSentence(when: when, resnetSpread: resnet.convSpread, plainSpread: plain.convSpread))
         if let control = find(list, "Plain18") {
-            lesson.say("  Plain18 (\(when)), the same 17 convolutions without shortcuts: first/last ratio \(sci(control.firstToLastConv)) "
-                       + "against ResNet-18's \(sci(resnet.firstToLastConv)), spread \(Format.fixed(control.convSpread, 1)) decades, "
-                       + "\(control.convUnderThreshold) convolutions under 1e-5.")
+            lesson.say("  " + Exercise5Verdicts.flowSentence(name: "Plain18 (\(when)), the same 17 convolutions as ResNet-18 without shortcuts",
+                                                             firstToLast: control.firstToLastConv, convsUnderSmall: control.convUnderThreshold)
+                       + " ResNet-18's ratio: \(sci(resnet.firstToLastConv)).")
         }
     }
 
     // VGG-16 without and with BatchNorm: what the original meant to show, and what BatchNorm changes.
-    if let vgg = find(untrained, "VGG-16"), let vggBN = find(untrained, "VGG-16 + BN") {
-        lesson.say("")
-        if vgg.convs.first!.norm < GradientProfile.threshold || vgg.firstToLastConv < 1e-2 {
-            lesson.say("""
-            VGG-16 without BatchNorm shows the vanishing the original describes: at initialisation its first convolution \
-            gets \(sci(vgg.convs.first!.norm)) against \(sci(vgg.convs.last!.norm)) for its last, a ratio of \(sci(vgg.firstToLastConv)), \
-            and \(vgg.underThreshold) of its \(vgg.all.count) weights lie under 1e-5. PyTorch's default initialisation shrinks the signal \
-            a little at every layer, and 13 convolutions plus 3 linear layers compound it.
-            """)
-        } else {
-            lesson.say("VGG-16 without BatchNorm: first convolution \(sci(vgg.convs.first!.norm)), last \(sci(vgg.convs.last!.norm)); in this run its gradient does not vanish either.")
+    guard let vgg = find(untrained, "VGG-16"), let vggBN = find(untrained, "VGG-16 + BN") else { return nil }
+    lesson.say("")
+    lesson.say(Exercise5Verdicts.flowSentence(name: "VGG-16 without BatchNorm (untrained)", firstToLast: vgg.firstToLastConv, convsUnderSmall: vgg.convUnderThreshold)
+               + " \(vgg.underThreshold) of its \(vgg.all.count) weights lie under \(sci(GradientProfile.threshold)).")
+    let arguments = (vggFirst: vgg.convs.first!.norm, vggBNFirst: vggBN.convs.first!.norm,
+                     vggVanishes: vgg.flow == .vanishes, vggBNVanishes: vggBN.flow == .vanishes)
+    lesson.say(Exercise5Verdicts.batchNormSentence(vggFirst: arguments.vggFirst, vggBNFirst: arguments.vggBNFirst,
+                                                   vggVanishes: arguments.vggVanishes, vggBNVanishes: arguments.vggBNVanishes)
+               + " (ratio to the last convolution \(sci(vggBN.firstToLastConv)) with BatchNorm.)")
+    return Exercise5Verdicts.batchNormRescues(vggFirst: arguments.vggFirst, vggBNFirst: arguments.vggBNFirst,
+                                              vggVanishes: arguments.vggVanishes, vggBNVanishes: arguments.vggBNVanishes)
+}
+
+/// "VGG-16 + BN" -> "vgg16_bn": a network's name as a results.json key.
+func resultKey(_ name: String) -> String {
+    name.lowercased().replacingOccurrences(of: "-", with: "").replacingOccurrences(of: " + ", with: "_")
+}
+
+/// Every network's measured numbers and flow verdict into results.json.
+func record(trained: [GradientProfile], untrained: [GradientProfile], in results: LessonResults) {
+    for (state, list) in [("trained", trained), ("untrained", untrained)] {
+        for p in list {
+            let key = "\(resultKey(p.name))_\(state)"
+            results.record("\(key)_first_conv_grad_norm", p.convs.first!.norm)
+            results.record("\(key)_last_conv_grad_norm", p.convs.last!.norm)
+            results.record("\(key)_first_to_last_conv", p.firstToLastConv)
+            results.record("\(key)_weights_under_1e-5", p.underThreshold)
+            results.record("\(key)_convs_under_1e-5", p.convUnderThreshold)
+            results.record("\(key)_conv_spread_decades", p.convSpread)
+            results.record("\(key)_flow", p.flow.rawValue)
+            results.verdict("\(key)_vanishes", p.flow == .vanishes)
         }
-        lesson.say("""
-        Add a BatchNorm after each convolution and the first convolution gets \(sci(vggBN.convs.first!.norm)) \
-        (ratio to the last \(sci(vggBN.firstToLastConv)), \(vggBN.underThreshold) weights under 1e-5): \
-        \(vggBN.convs.first!.norm > 100 * vgg.convs.first!.norm ? "BatchNorm alone removes the vanishing, without any shortcut." : "in this run BatchNorm changes less than expected.")
-        """)
     }
 }
 

@@ -97,7 +97,7 @@ struct MiniChallenge: ParsableCommand {
         let epochs = data.epochs(default: 3)
         let seeds = training.seeds
 
-        // MARK: 1. The challenge
+        // MARK: The challenge (the introduction, before section 1)
         lesson.title("MINI-CHALLENGE: DEEPER RESNET")
         lesson.say("""
         Your challenge: design a deeper ResNet variant and beat a plain CNN of the kind you built on day 12.
@@ -120,7 +120,7 @@ struct MiniChallenge: ParsableCommand {
             """)
         }
 
-        // MARK: 2. Your design
+        // MARK: 1. Your design
         lesson.section("1. Your Deep ResNet")
         Random.manualSeed(common.seed)
         let design = makeDesign()
@@ -144,7 +144,7 @@ struct MiniChallenge: ParsableCommand {
         lesson.say("What each stage does to one 1x32x32 image:")
         lesson.output(shapeTrace(design))
 
-        // MARK: 3. The baseline
+        // MARK: 2. The baseline
         lesson.section("2. The day-12 baseline")
         Random.manualSeed(common.seed)
         let baselineProbe = SmallCNN()
@@ -155,14 +155,14 @@ struct MiniChallenge: ParsableCommand {
         """)
         lesson.output("baseline = \(baselineProbe)")
 
-        // MARK: 4. Training both
+        // MARK: 3. Training both
         lesson.section("3. Training")
         let trainer = ComparisonTrainer(data: data, output: output, narrator: lesson, baseSeed: common.seed, seeds: seeds)
         let baseline = try trainer.run(name: "smallcnn", displayName: "SmallCNN", epochs: epochs) { SmallCNN() }
         let deep = try trainer.run(name: designName, displayName: "DeepResNet", epochs: epochs) { AnyModule(makeDesign()) }
         lesson.say("\n🎯 Your Deep ResNet Accuracy: \(deep.testAccuracies.text(4))")
 
-        // MARK: 5. Chart and table of every model run
+        // MARK: 4. Chart and table of every model run
         lesson.section("4. Comparison")
         let entries: [(String, TrainingHistory, SeedSpread, Int, Double)] = [
             ("SmallCNN", baseline.history, baseline.testAccuracies, baseline.parameterCount,
@@ -184,7 +184,7 @@ struct MiniChallenge: ParsableCommand {
         lesson.output(table.render(title: "MINI-CHALLENGE RESULTS"))
         if reusedAny { lesson.say("(Train time of a reused run is the time it took when it was first trained.)") }
 
-        // MARK: 6. Did it beat the baseline?
+        // MARK: 5. Did it beat the baseline?
         lesson.section("5. Did your ResNet beat the baseline?")
         // With one seed, the two networks' answers are compared image by image (see PairedComparison).
         let paired = deep.models.count == 1
@@ -194,22 +194,13 @@ struct MiniChallenge: ParsableCommand {
                                            testImages: data.test.count, paired: paired)
         lesson.say(verdict.sentence)
         let gap = deep.testAccuracies.mean - baseline.testAccuracies.mean
-        if verdict.isLargerThanNoise {
-            lesson.say(gap > 0 ? "Yes: the deep ResNet wins by more than the noise." : "No: the small CNN wins by more than the noise.")
-        } else if verdict.exceedsSamplingError {
-            lesson.say(gap > 0
-                ? "It scored higher by more than the test set's sampling noise, but one seed cannot rule out seed-to-seed noise; run with --seeds 3 or more to call it a win."
-                : "No, in this run: the small CNN scored higher by more than the test set's sampling noise (seed-to-seed noise unmeasured; --seeds 3 or more measures it).")
-        } else if gap > 0 {
-            lesson.say("It scored higher, but not by enough to call it a win; run with --seeds 3 or more to settle it.")
-        } else {
-            lesson.say("Not in this run: the small CNN scored as high or higher.")
-        }
+        let level = ChallengeVerdicts.level(verdict)
+        lesson.say(ChallengeVerdicts.beatSentence(gap: gap, level: level))
         let timeRatio = entries[1].4 / max(entries[0].4, 1e-9)
         lesson.say("The price: \(Format.fixed(Double(designParams) / Double(baselineProbe.parameterCount), 0))x the parameters and "
                    + "\(Format.fixed(timeRatio, 1))x the training time.")
 
-        // MARK: 7. Evidence for the reflection: gradients of your design with and without shortcuts
+        // MARK: 6. Evidence for the reflection: gradients of your design with and without shortcuts
         lesson.section("6. One more measurement: your design without its shortcuts")
         lesson.say("""
         For the reflection below, one batch goes through your design at initialisation, once as built and once \
@@ -227,45 +218,42 @@ struct MiniChallenge: ParsableCommand {
         with shortcuts:    first conv \(sci(withShortcuts.first)), last conv \(sci(withShortcuts.last)), ratio \(sci(withShortcuts.first / withShortcuts.last))
         without shortcuts: first conv \(sci(withoutShortcuts.first)), last conv \(sci(withoutShortcuts.last)), ratio \(sci(withoutShortcuts.first / withoutShortcuts.last))
         """)
-        let shortcutGain = (withShortcuts.first / withShortcuts.last) / (withoutShortcuts.first / withoutShortcuts.last)
+        let ratioWith = withShortcuts.first / withShortcuts.last, ratioWithout = withoutShortcuts.first / withoutShortcuts.last
 
-        // MARK: 8. Reflection
+        // MARK: Reflection (unnumbered, as printed)
         lesson.section("Reflection")
         lesson.say("Choose 2-3 prompts and write your answers. Under each, what this run measured that bears on it.\n")
         let deepLast = deep.history.epochs.last!, baseLast = baseline.history.epochs.last!
         let threeByThree = 2 * 9 * 64 * 64, fiveByFive = 25 * 64 * 64
         let prompts: [(String, String)] = [
             ("What was the most important concept you learned today?",
-             "A \(convCount + 1)-layer network trained from scratch to \(Format.fixed(100 * deep.testAccuracies.mean, 2))% test accuracy in "
-             + "\(epochs) epoch\(epochs == 1 ? "" : "s") (last-epoch training loss \(Format.fixed(deepLast.loss, 4))): depth is usable once it is built to be trainable."),
+             ChallengeVerdicts.trainedEvidence(layers: convCount + 1, accuracy: deep.testAccuracies.mean, epochs: epochs, lastLoss: deepLast.loss)),
             ("Why do skip connections solve the vanishing gradient problem?",
-             "At initialisation your design's first convolution received \(sci(withShortcuts.first / withShortcuts.last)) of the last one's gradient with its shortcuts "
-             + "and \(sci(withoutShortcuts.first / withoutShortcuts.last)) without them (\(Format.fixed(shortcutGain, 1))x "
-             + (shortcutGain > 1 ? "more with the shortcuts)." : "- the shortcuts did not help here, BatchNorm already keeps the gradient alive).")
-             + " Exercise 5 shows the same contrast per layer, and VGG-16 without BatchNorm for the real vanishing."),
+             ChallengeVerdicts.shortcutEvidence(withShortcuts: ratioWith, withoutShortcuts: ratioWithout)),
             ("How does VGG's design philosophy differ from AlexNet?",
              "VGG stacks 3x3 convolutions instead of AlexNet's 11x11 and 5x5. Two 3x3 layers see as far as one 5x5; at 64 channels they cost "
              + "\(Format.thousands(threeByThree)) weights against \(Format.thousands(fiveByFive)) (\(Format.fixed(100 * (1 - Double(threeByThree) / Double(fiveByFive)), 0))% fewer), with an extra ReLU in between."),
             ("What makes ResNet such a breakthrough?",
-             "Your \(convCount + 1)-layer design reached \(Format.fixed(100 * deep.testAccuracies.mean, 2))% and the \(3 + 1)-layer baseline "
-             + "\(Format.fixed(100 * baseline.testAccuracies.mean, 2))%; "
-             + (verdict.isLargerThanNoise ? "the difference is larger than the noise."
-                : "on \(data.kind.displayName) \(verdict.exceedsSamplingError ? "one seed cannot separate the difference from seed-to-seed noise" : "the difference is within the noise"), "
-                  + "so the breakthrough shows on harder problems and much deeper networks, as in the paper's ImageNet results.")),
+             ChallengeVerdicts.breakthroughEvidence(layers: convCount + 1, deep: deep.testAccuracies.mean,
+                                                    baseline: baseline.testAccuracies.mean, level: level)),
             ("How do gradients flow differently in plain vs residual networks?",
              "In a residual block the gradient reaches x twice: through F and directly through the sum. Removing the shortcuts from your design "
-             + "changed the first-to-last gradient ratio from \(sci(withShortcuts.first / withShortcuts.last)) to \(sci(withoutShortcuts.first / withoutShortcuts.last))."),
+             + "changed the first-to-last gradient ratio from \(sci(ratioWith)) to \(sci(ratioWithout))."),
             ("What would you consider when choosing network depth?",
              "Here the deep network cost \(Format.fixed(Double(designParams) / Double(baselineProbe.parameterCount), 0))x the parameters and \(Format.fixed(timeRatio, 1))x the training time "
-             + "for \(signedFixed(100 * gap, 2)) points of test accuracy (last-epoch training loss \(Format.fixed(deepLast.loss, 4)) vs \(Format.fixed(baseLast.loss, 4))). The data's difficulty decides whether depth pays."),
+             + "for \(signedFixed(100 * gap, 2)) points of test accuracy (last-epoch training loss \(Format.fixed(deepLast.loss, 4)) vs \(Format.fixed(baseLast.loss, 4)))."),
             ("What questions do you have about modern architectures?",
-             data.quick ? "This was the quick version; whether the ranking holds with the full data is one open question: drop --quick."
-                        : (seeds == 1 ? "One seed cannot separate differences of a few tenths of a percent from noise: would they survive --seeds 3?"
-                                      : "Try another design with the flags above: which option changes accuracy more than the seeds do?")),
+             ChallengeVerdicts.openQuestion(quick: data.quick, seeds: seeds, gap: gap, standardError: verdict.standardError)),
         ]
         for (prompt, evidence) in prompts {
             lesson.say("- \(prompt)\n  Evidence from this run: \(evidence)")
         }
+        let takeaway = ChallengeVerdicts.takeaway(gap: gap, level: level, withShortcuts: ratioWith, withoutShortcuts: ratioWithout)
+        lesson.results.takeaway = takeaway
+        recordChallenge(lesson.results, design: designParams, baseline: baselineProbe.parameterCount, layers: convCount + 1,
+                        deep: deep.testAccuracies, small: baseline.testAccuracies, verdict: verdict, timeRatio: timeRatio,
+                        ratios: (ratioWith, ratioWithout), trained: deep.testAccuracies.mean > ChallengeVerdicts.trainedAbove)
+        lesson.say("\nTakeaway: \(takeaway)")
         lesson.say("\n✓ Deep ResNet challenge complete!")
     }
 
@@ -286,6 +274,28 @@ struct MiniChallenge: ParsableCommand {
         }
         return lines.joined(separator: "\n")
     }
+}
+
+/// The numbers the challenge states and its verdicts, into results.json.
+func recordChallenge(_ results: LessonResults, design: Int, baseline: Int, layers: Int, deep: SeedSpread, small: SeedSpread,
+                     verdict: NoiseVerdict, timeRatio: Double, ratios: (with: Double, without: Double), trained: Bool) {
+    results.record("design_parameters", design)
+    results.record("baseline_parameters", baseline)
+    results.record("design_weight_layers", layers)
+    results.record("deepresnet_test_accuracy", deep.mean)
+    results.record("smallcnn_test_accuracy", small.mean)
+    results.record("deepresnet_test_accuracy_per_seed", deep.values)
+    results.record("smallcnn_test_accuracy_per_seed", small.values)
+    results.record("difference", verdict.difference)
+    results.record("difference_standard_error", verdict.standardError)
+    results.record("noise_level", ChallengeVerdicts.level(verdict).rawValue)
+    results.record("training_time_ratio", timeRatio)
+    results.record("first_to_last_conv_with_shortcuts", ratios.with)
+    results.record("first_to_last_conv_without_shortcuts", ratios.without)
+    results.verdict("larger_than_noise", verdict.isLargerThanNoise)
+    results.verdict("exceeds_sampling_error", verdict.exceedsSamplingError)
+    results.verdict("deep_network_trained", trained)
+    results.verdict("shortcuts_raise_first_layer_gradient", ratios.with > ratios.without)
 }
 
 /// Lets `ComparisonTrainer` train a design whose concrete type depends on the flags.
