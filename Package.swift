@@ -73,7 +73,7 @@ let package = Package(
         .executableTarget(name: "ChartsGallery", dependencies: ["Charts", "Core"],
                           path: "Tools/ChartsGallery"),
 
-        .testTarget(name: "CoreTests", dependencies: ["Core", "LessonKit", "ModelTool"],
+        .testTarget(name: "CoreTests", dependencies: ["Core", "LessonKit", "ModelTool", "Exercise1_VGG"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts", "CLibPNG"]),
     ] + lessons.map { name in
