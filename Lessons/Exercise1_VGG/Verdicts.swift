@@ -227,7 +227,9 @@ final class LossWatch {
     let every: Int, stallAfter: Int
     private var losses: [Double] = [], accuracies: [Double] = []
     private(set) var learning = false
-    private(set) var stallConfirmed = false
+    /// The batch where the stall was confirmed.
+    private(set) var stallConfirmedAt: Int?
+    var stallConfirmed: Bool { stallConfirmedAt != nil }
 
     init(every: Int, stallAfter: Int) { (self.every, self.stallAfter) = (every, stallAfter) }
     convenience init(quick: Bool) { self.init(every: LossWatch.every(quick: quick), stallAfter: LossWatch.stallAfter(quick: quick)) }
@@ -243,7 +245,7 @@ final class LossWatch {
             (learning, state) = (true, .learning)
         } else if abs(mean - ln10) < Threshold.plateau {
             state = step >= stallAfter && !stallConfirmed ? .stall : .plateau
-            if state == .stall { stallConfirmed = true }
+            if state == .stall { stallConfirmedAt = step }
         } else {
             state = .moving
         }

@@ -100,6 +100,8 @@ struct Exercise1: ParsableCommand {
         they are cheaper. Both claims can be checked on real layers.
         """)
         let receptive = measuredReceptiveField()
+        lesson.results.record("receptive_field_two_3x3", receptive.twoThrees)
+        lesson.results.record("receptive_field_one_5x5", receptive.oneFive)
         lesson.say("""
         Receptive field, measured: one output pixel in the middle of an 11x11 map is backpropagated to the
         input, and the input pixels with a non-zero gradient are counted.
@@ -139,6 +141,7 @@ struct Exercise1: ParsableCommand {
         let vgg = VGG16()
         lesson.output("VGG-16 Architecture (MNIST version):\n\(vgg)")
         let total = vgg.parameterCount
+        lesson.results.record("parameters", total)
         let classifierShare = Double(vgg.classifier.parameterCount) / Double(total)
         lesson.say("""
 
@@ -189,6 +192,11 @@ struct Exercise1: ParsableCommand {
         lesson.results.record("init_relu_mean_first_conv", shown.probe.reluMeans.first!)
         lesson.results.record("init_relu_mean_last_conv", shown.probe.reluMeans.last!)
         lesson.results.verdict("vanishes", vanishingAtStart)
+        lesson.results.record("init_relu_means", shown.probe.reluMeans)
+        lesson.results.record("init_grad_norms", shown.probe.gradNorms)
+        for (variant, probe) in probes {
+            lesson.results.record("init_gradient_ratio_\(variant.checkpointName)", gradientRatio(firstNorm: probe.gradNorms.first!, lastNorm: probe.gradNorms.last!))
+        }
         lesson.say("\nThe same seed, three ways to start (first conv -> last conv):")
         lesson.output(probes.map { variant, probe in
             variant.networkLabel.padding(toLength: 36, withPad: " ", startingAt: 0)
@@ -293,6 +301,8 @@ struct Exercise1: ParsableCommand {
                                       mostCommonInTraining: trainCounts[top] == trainCounts.max(), total: counts.reduce(0, +)))
         lesson.results.record("top_prediction_share", topShare)
         lesson.results.record("top_prediction_class", top)
+        lesson.results.record("test_predicted_counts", counts)
+        if let stall = main.stallConfirmedAt { lesson.results.record("stall_confirmed_at_batch", stall) }
 
         let checks = main.checks
         var deadRising = false, frozen = false
@@ -319,7 +329,11 @@ struct Exercise1: ParsableCommand {
                 lesson.results.record("escape_dead_after", after.dead[layer])
             }
             lesson.results.record("watch_batches", checks.map(\.step))
-            lesson.results.record("watch_dead_conv\(watchedLayer)", checks.map { $0.dead[layer] })
+            for conv in [1, 5, watchedLayer, 13] { lesson.results.record("watch_dead_conv\(conv)", checks.map { $0.dead[conv - 1] }) }
+            lesson.results.record("watch_grad_norm_first_conv", checks.map { $0.gradNorm.first! })
+            lesson.results.record("watch_grad_norm_last_conv", checks.map { $0.gradNorm.last! })
+            lesson.results.record("dead_conv\(watchedLayer)_peak", peak.dead[layer])
+            lesson.results.record("dead_conv\(watchedLayer)_peak_batch", peak.step)
             lesson.results.record("watch_update_first_conv", checks.map { $0.update.first! })
             lesson.results.record("watch_update_last_conv", checks.map { $0.update.last! })
             lesson.results.record("watch_gradient_ratio", checks.map(\.gradientRatio))
@@ -414,6 +428,8 @@ struct Exercise1: ParsableCommand {
         let checks: [WatchCheck]
         /// The batch where `--stop-on-stall` stopped the run, if it did.
         let stoppedAt: Int?
+        /// The batch where the live watch confirmed the stall, if it did (this process only).
+        let stallConfirmedAt: Int?
     }
 
     func train(seed: UInt64, variant: Variant, epochs: Int, data: LessonData, lesson: Narrator) throws -> Outcome {
@@ -448,7 +464,7 @@ struct Exercise1: ParsableCommand {
         let stopped = !reused && losses.stallConfirmed && history.batchLosses.count < epochs * data.batchesPerEpoch()
         return Outcome(run: run, history: history, batchAccuracies: reused ? [] : accuracies, predictedCounts: counts, model: model,
                        checks: reused ? MechanismWatch.load(watchFile(of: run)) : mechanism.checks,
-                       stoppedAt: stopped ? history.batchLosses.count : nil)
+                       stoppedAt: stopped ? history.batchLosses.count : nil, stallConfirmedAt: losses.stallConfirmedAt)
     }
 
     /// Saved VGG-16 runs (any variant) with this run's seed, data and schedule, with their watch records.
