@@ -99,7 +99,7 @@ extension Exercise1 {
             axes[0].plot(ox, other.checks.map { $0.dead[watchedLayer - 1] }, label: "conv \(watchedLayer), \(name)", color: color, lineStyle: .dashed)
             axes[1].plot(ox, other.checks.map { max($0.update.first!, 1e-12) }, label: "conv 1, \(name)", color: color, lineStyle: .dashed)
         }
-        axes[0].setYLim(0, 1.05)
+        axes[0].setYLim(0, nil)   // the top stays automatic, so the legend can make room above the curves
         axes[0].setYLabel("Fraction of units zero for every image")
         axes[0].setTitle("Dead units after each convolution's ReLU")
         axes[1].setYScale(.log)
