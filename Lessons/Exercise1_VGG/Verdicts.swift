@@ -131,8 +131,7 @@ func deadUnitSentence(layer: Int, first: (Int, Double), peak: (Int, Double), las
     let path = "In convolution \(layer), the units that were zero for every image of the batch went from \(percent(first.1)) at batch \(first.0) "
         + "to \(percent(peak.1)) at batch \(peak.0) (the most) and \(percent(last.1)) at batch \(last.0)"
     if rising {
-        return (true, path + ". They rose. A unit that is zero for every image passes no gradient back on that batch: its "
-                + "weights receive nothing from it.")
+        return (true, path + ". They rose. A unit that is zero for every image passes no gradient back through its ReLU on that batch.")
     }
     return (false, path + ": they did not rise by \(Int(100 * Threshold.deadRise)) points or more.")
 }

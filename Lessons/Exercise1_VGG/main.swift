@@ -385,6 +385,9 @@ struct Exercise1: ParsableCommand {
         // MARK: 8. Where it goes wrong
         lesson.section("8. Where VGG-16 goes wrong, and what its first layer sees")
         try lesson.errorAnalysis(model: main.model, name: "VGG-16", test: data.test, filePrefix: "vgg16_")
+        if topShare > Threshold.oneAnswer {
+            lesson.say("With \(percent(topShare)) of its answers \(className(top, data.kind)), the confusion matrix is one bright column and every \"mistake\" is an image of another class.")
+        }
 
         // MARK: 9. Saved
         lesson.section("9. Checkpoint")
