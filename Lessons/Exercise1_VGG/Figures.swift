@@ -99,8 +99,10 @@ extension Exercise1 {
             axes[0].plot(ox, other.checks.map { $0.dead[watchedLayer - 1] }, label: "conv \(watchedLayer), \(name)", color: color, lineStyle: .dashed)
             axes[1].plot(ox, other.checks.map { max($0.update.first!, 1e-12) }, label: "conv 1, \(name)", color: color, lineStyle: .dashed)
         }
-        axes[0].setYLim(0, nil)   // the top stays automatic, so the legend can make room above the curves
-        axes[0].setYLabel("Fraction of units zero for every image")
+        // The top stays automatic, so the legend can make room above the curves; ticks stop at 1 (a fraction).
+        axes[0].setYLim(0, nil)
+        axes[0].setYTicks(stride(from: 0.0, through: 1.0, by: 0.2).map { $0 }, labels: ["0%", "20%", "40%", "60%", "80%", "100%"])
+        axes[0].setYLabel("Units zero for every image")
         axes[0].setTitle("Dead units after each convolution's ReLU")
         axes[1].setYScale(.log)
         axes[1].setYLabel("||W after - W before|| / ||W before||")
