@@ -92,7 +92,7 @@ func watchLine(_ event: LossWatch.Event, latest: WatchCheck?, stopping: Bool) ->
     case .stall:
         let measured = latest.map { c in
             "At batch \(c.step) the watch measured: conv \(watchedLayer) dead units \(percent(c.dead[watchedLayer - 1])), first conv moved by \(sci(c.update.first!)) "
-                + "of its norm and the last by \(sci(c.update.last!)), first conv's gradient \(String(format: "%.3g", c.gradientRatio)) times smaller than the last's."
+                + "of its norm and the last by \(sci(c.update.last!)), first conv's gradient \(gradientGap(c.gradientRatio))."
         } ?? ""
         let next = stopping ? "--stop-on-stall: stopping here; the lesson finishes with the run so far."
             : "To finish the lesson with the run so far, run it again with --stop-on-stall; or press Ctrl-C to stop and save it (--resume continues it later)."

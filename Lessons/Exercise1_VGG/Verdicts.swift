@@ -43,12 +43,23 @@ func vanishes(firstNorm: Double, lastNorm: Double) -> Bool {
     gradientRatio(firstNorm: firstNorm, lastNorm: lastNorm) > Threshold.vanishingRatio
 }
 
-func gradientRatio(firstNorm: Double, lastNorm: Double) -> Double { lastNorm / max(firstNorm, 1e-30) }
+/// Last convolution's gradient norm over the first's: infinite when none reaches the first at all.
+func gradientRatio(firstNorm: Double, lastNorm: Double) -> Double {
+    firstNorm > 0 ? lastNorm / firstNorm : (lastNorm > 0 ? .infinity : 1)
+}
+
+/// How the first convolution's gradient compares with the last one's, as a phrase.
+func gradientGap(_ ratio: Double) -> String {
+    if ratio.isInfinite { return "exactly zero" }
+    let times = ratio >= 100 ? String(format: "%.3g", ratio) : String(format: "%.1f", ratio)
+    return "\(times) times smaller than the last one's" + (ratio > Threshold.vanishingRatio ? " (vanishing)" : "")
+}
 
 /// One sentence on the gradient of a fresh network, from its first and last convolutions.
 func gradientSentence(firstNorm: Double, lastNorm: Double) -> String {
     let ratio = gradientRatio(firstNorm: firstNorm, lastNorm: lastNorm)
     let measured = "The first convolution's weight gradient has norm \(sci(firstNorm)), the last one's \(sci(lastNorm))"
+    if ratio.isInfinite { return measured + ": no gradient at all reaches the first convolution." }
     if vanishes(firstNorm: firstNorm, lastNorm: lastNorm) {
         return measured + ": \(String(format: "%.0f", ratio)) times smaller at the bottom of the network. The gradient vanishes on the way back."
     }
@@ -149,11 +160,8 @@ func updateSentence(optimizer: String, firstConv: Double, lastConv: Double) -> (
 
 /// Whether the gradient vanished at the start and at the end of training, from the watch's ratios.
 func trainingGradientSentence(firstCheck: (Int, Double), lastCheck: (Int, Double)) -> String {
-    func state(_ ratio: Double) -> String {
-        ratio > Threshold.vanishingRatio ? "\(String(format: "%.0f", ratio)) times smaller (vanishing)" : "\(String(format: "%.1f", ratio)) times smaller"
-    }
-    return "During training the first convolution's gradient was \(state(firstCheck.1)) than the last one's at batch \(firstCheck.0), "
-        + "and \(state(lastCheck.1)) at batch \(lastCheck.0)."
+    "During training the first convolution's gradient was \(gradientGap(firstCheck.1)) at batch \(firstCheck.0), "
+        + "and \(gradientGap(lastCheck.1)) at batch \(lastCheck.0)."
 }
 
 /// Dead units just before and just after the loss left the plateau (a late start).

@@ -54,7 +54,7 @@ struct WatchCheck: Codable, Equatable {
     /// Norm of the weight gradient of the step.
     let gradNorm: [Double]
 
-    var gradientRatio: Double { gradNorm.last! / max(gradNorm.first!, 1e-30) }
+    var gradientRatio: Double { Exercise1_VGG.gradientRatio(firstNorm: gradNorm.first!, lastNorm: gradNorm.last!) }
 }
 
 /// Runs chosen training steps under a forward trace and compares the weights before and after,

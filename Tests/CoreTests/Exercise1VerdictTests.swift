@@ -21,6 +21,9 @@ import Testing
         #expect(vanishing.contains("13700 times smaller") && vanishing.contains("vanishes"))
         let reaching = gradientSentence(firstNorm: 0.5, lastNorm: 2)
         #expect(reaching.contains("ratio of 4.0") && reaching.contains("reaches the first layers") && !reaching.contains("vanishes"))
+        let none = gradientSentence(firstNorm: 0, lastNorm: 1)
+        #expect(none.contains("no gradient at all") && !none.contains("times smaller"))
+        #expect(gradientRatio(firstNorm: 0, lastNorm: 0) == 1 && vanishes(firstNorm: 0, lastNorm: 1e-3))
         let larger = gradientSentence(firstNorm: 2, lastNorm: 1)
         #expect(larger.contains("larger at the bottom") && !larger.contains("vanishes"))
     }
@@ -100,8 +103,10 @@ import Testing
 
     @Test func gradientDuringTraining() {
         let text = trainingGradientSentence(firstCheck: (1, 13_700), lastCheck: (80, 5))
-        #expect(text.contains("13700 times smaller (vanishing) than the last one's at batch 1"))
-        #expect(text.contains("5.0 times smaller at batch 80") && !text.hasSuffix("(vanishing) at batch 80."))
+        #expect(text.contains("1.37e+04 times smaller than the last one's (vanishing) at batch 1"))
+        #expect(text.contains("5.0 times smaller than the last one's at batch 80") && !text.hasSuffix("(vanishing) at batch 80."))
+        let cut = trainingGradientSentence(firstCheck: (1, 13_700), lastCheck: (300, .infinity))
+        #expect(cut.contains("exactly zero at batch 300") && !cut.contains("inf times"))
     }
 
     @Test func escape() {
