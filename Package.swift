@@ -75,8 +75,9 @@ let package = Package(
 
         // The lessons whose narration verdicts (each lesson's Verdicts.swift) the tests check.
         .testTarget(name: "CoreTests", dependencies: ["Core", "LessonKit", "ModelTool",
-                                                     "Exercise2_Residual", "Exercise3_ResNet18", "Exercise4_PlainVsResidual",
-                                                     "Exercise5_GradientFlow", "MiniChallenge"],
+                                                     "Exercise1_VGG", "Exercise2_Residual", "Exercise3_ResNet18",
+                                                     "Exercise4_PlainVsResidual", "Exercise5_GradientFlow",
+                                                     "MiniChallenge"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts", "CLibPNG"]),
     ] + lessons.map { name in

@@ -1,9 +1,11 @@
 // Exercise 1: VGG blocks and the VGG-16 architecture
 //
 // Day 13, Modern Architectures. This lesson builds VGG's repeated block, counts what stacking 3x3
-// convolutions saves, assembles the lesson's VGG-16 for MNIST, looks at what a freshly initialised
-// VGG-16 does to a real batch, and trains it, watching for the stall this deep plain network is prone to.
+// convolutions saves, assembles the lesson's VGG-16 for MNIST, looks at what a fresh VGG-16 does to
+// a real batch, takes one training step by hand, and trains it while a watch measures, inside the
+// training steps, what each convolution does: dead units, update sizes, gradients.
 // Run it with `swift run Exercise1_VGG` (or `--quick` for a short version); `--help` lists the flags.
+// The narration's decisions are the small functions of Verdicts.swift; the measurements are in Watch.swift.
 
 import ArgumentParser
 import Charts
@@ -16,23 +18,38 @@ enum InitChoice: String, ExpressibleByArgument, CaseIterable {
     case `default`, kaiming
 }
 
-let ln10 = log(10.0)
+/// `--optimizer`: Adam as the original lesson, or SGD with momentum 0.9.
+enum OptimizerChoice: String, ExpressibleByArgument, CaseIterable, Codable {
+    case adam, sgd
+
+    /// The learning rate when `--lr` is not given.
+    var defaultLR: Double { self == .adam ? 0.001 : 0.01 }
+    var label: String { self == .adam ? "Adam" : "SGD (momentum 0.9)" }
+
+    func make(_ parameters: [Tensor], lr: Double) -> any Optimizer {
+        self == .adam ? Adam(parameters, lr: lr) : SGD(parameters, lr: Float(lr), momentum: 0.9)
+    }
+}
+
+/// The focus of the dead-unit narration: the 9th convolution, as in the PyTorch measurement.
+let watchedLayer = 9
 
 struct Exercise1: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "Exercise1_VGG",
         abstract: "VGG: 3x3 blocks, the VGG-16 architecture, and training it on MNIST.",
         discussion: """
-        With the original settings (PyTorch's default initialisation, no BatchNorm, Adam 1e-3) this 16-layer plain network can sit at chance, loss ln 10 = 2.303. The lesson watches for that and measures the cures, each a flag: --lr 0.0001, --init kaiming, --batchnorm.
+        With the original settings (PyTorch's default initialisation, no BatchNorm, Adam 1e-3) this 16-layer plain network can sit at chance, loss ln 10 = 2.303. While it trains, a watch measures in each convolution the dead units, the size of each update and the gradient, and section 6 explains the run from those numbers. Variants, each a flag: --lr 0.0001, --init kaiming, --batchnorm, --optimizer sgd.
 
-        Each variant is saved under its own name in <output>/checkpoints/ (vgg16, vgg16_kaiming, vgg16_bn, ...) with its history; a saved run with exactly these settings is reused.
+        Each variant is saved under its own name in <output>/checkpoints/ (vgg16, vgg16_kaiming, vgg16_bn, vgg16_sgd, ...) with its history and what the watch saw (.watch.json); a saved run with exactly these settings is reused.
 
         Examples:
           swift run Exercise1_VGG --quick
           swift run Exercise1_VGG                 (original schedule: \(OriginalSchedule.vgg16Epochs) epochs)
+          swift run Exercise1_VGG --quick --optimizer sgd
+          swift run Exercise1_VGG --stop-on-stall (finish the lesson as soon as the watch confirms a stall)
           swift run Exercise1_VGG --quick --init kaiming
           swift run Exercise1_VGG --quick --batchnorm
-          swift run Exercise1_VGG --quick --lr 0.0001
           swift run Exercise1_VGG --dataset fashion-mnist --epochs 1
         """)
 
@@ -45,15 +62,23 @@ struct Exercise1: ParsableCommand {
     @Flag(help: "Add a BatchNorm after every convolution (VGG-16-BN).")
     var batchnorm = false
 
+    @Option(help: "Optimiser: adam (the original lesson's; default --lr 0.001) or sgd (momentum 0.9; default --lr 0.01).")
+    var optimizer: OptimizerChoice = .adam
+
+    @Flag(name: .customLong("stop-on-stall"), help: "When the watch confirms the stall, save the run so far and finish the lesson with it (--resume continues it later; Adam only).")
+    var stopOnStall = false
+
     func run() throws {
         runLesson(common) {
             let lesson = try common.apply(lesson: "Exercise1_VGG")
-            let data = try LessonData.load(training)
+            var options = training
+            // TrainingOptions' default --lr is Adam's; SGD gets its own unless --lr was typed.
+            if !CommandLine.arguments.contains(where: { $0 == "--lr" || $0.hasPrefix("--lr=") }) { options.lr = optimizer.defaultLR }
+            let data = try LessonData.load(options)
             try runLessonBody(lesson, data: data)
             try lesson.writeReport()
         }
     }
-
     func runLessonBody(_ lesson: Narrator, data: LessonData) throws {
         // MARK: 1. The VGG block
         lesson.title("EXERCISE 1: VGG ARCHITECTURE")
@@ -75,6 +100,8 @@ struct Exercise1: ParsableCommand {
         they are cheaper. Both claims can be checked on real layers.
         """)
         let receptive = measuredReceptiveField()
+        lesson.results.record("receptive_field_two_3x3", receptive.twoThrees)
+        lesson.results.record("receptive_field_one_5x5", receptive.oneFive)
         lesson.say("""
         Receptive field, measured: one output pixel in the middle of an 11x11 map is backpropagated to the
         input, and the input pixels with a non-zero gradient are counted.
@@ -106,7 +133,7 @@ struct Exercise1: ParsableCommand {
         lesson.section("3. VGG-16 for MNIST")
         lesson.say("""
         ImageNet's VGG-16 takes 224x224 colour images. The lesson's version takes one 32x32 grey channel
-        (MNIST's 28x28 digits padded by 2 pixels): five blocks with 64, 128, 256, 512 and 512 channels
+        (28x28 images padded by 2 pixels): five blocks with 64, 128, 256, 512 and 512 channels
         (2, 2, 3, 3 and 3 convolutions, 13 in all) bring 32x32 down to 1x1, and three fully connected
         layers with dropout classify. 13 + 3 = 16 layers with weights.
         """)
@@ -114,6 +141,7 @@ struct Exercise1: ParsableCommand {
         let vgg = VGG16()
         lesson.output("VGG-16 Architecture (MNIST version):\n\(vgg)")
         let total = vgg.parameterCount
+        lesson.results.record("parameters", total)
         let classifierShare = Double(vgg.classifier.parameterCount) / Double(total)
         lesson.say("""
 
@@ -134,7 +162,8 @@ struct Exercise1: ParsableCommand {
             return lines
         }
         lesson.output(shapes.joined(separator: "\n"))
-        lesson.say("Five halvings take 32 to 1: the last block sees the whole digit in each of its 512 channels.")
+        lesson.say("Five halvings take 32 to 1: the last block sees the whole image in each of its 512 channels.")
+
 
         // MARK: 4. A fresh VGG-16 and one real batch
         lesson.section("4. Before training: what a fresh VGG-16 does to a real batch")
@@ -145,139 +174,249 @@ struct Exercise1: ParsableCommand {
         cross-entropy loss and the norm of each convolution's weight gradient.
         """)
         let batch = data.train.gather(Array(0..<min(64, data.train.count)))
-        var probes: [(variant: Variant, probe: InitProbe)] = []
-        for variant in Variant.probed {
+        let thisVariant = Variant(kaiming: self.`init` == .kaiming, batchNorm: batchnorm, lr: data.options.lr, optimizer: optimizer)
+        let probes: [(variant: Variant, probe: InitProbe)] = Variant.probed.map { variant in
             Random.manualSeed(common.seed)
-            probes.append((variant, InitProbe(model: variant.make(), images: batch.images, labels: batch.labels)))
+            return (variant, InitProbe(model: variant.make(), images: batch.images, labels: batch.labels))
         }
-        let thisVariant = Variant(kaiming: self.`init` == .kaiming, batchNorm: batchnorm, lr: training.lr)
-        let shown = probes.first { $0.variant.sameNetwork(as: thisVariant) } ?? probes[0]
+        let shown = probes.first { $0.variant.sameNetwork(as: thisVariant) }!
         lesson.say("\nThis run's network (\(shown.variant.networkLabel)):")
-        var table = ["conv  layer            mean ReLU output   weight-gradient norm"]
-        for index in shown.probe.convNames.indices {
-            table.append(String(format: "%3d   %-15@  %16.3g   %20.3g", index + 1, shown.probe.convNames[index] as NSString,
-                                shown.probe.reluMeans[index], shown.probe.gradNorms[index]))
+        lesson.output((["conv   mean ReLU output   weight-gradient norm"] + shown.probe.reluMeans.indices.map { index in
+            String(format: "%3d   %16.3g   %20.3g", index + 1, shown.probe.reluMeans[index], shown.probe.gradNorms[index])
+        }).joined(separator: "\n"))
+        let fresh = (first: shown.probe.gradNorms.first!, last: shown.probe.gradNorms.last!)
+        let vanishingAtStart = vanishes(firstNorm: fresh.first, lastNorm: fresh.last)
+        lesson.say(gradientSentence(firstNorm: fresh.first, lastNorm: fresh.last))
+        lesson.results.record("init_grad_norm_first_conv", fresh.first)
+        lesson.results.record("init_grad_norm_last_conv", fresh.last)
+        lesson.results.record("init_relu_mean_first_conv", shown.probe.reluMeans.first!)
+        lesson.results.record("init_relu_mean_last_conv", shown.probe.reluMeans.last!)
+        lesson.results.verdict("vanishes", vanishingAtStart)
+        lesson.results.record("init_relu_means", shown.probe.reluMeans)
+        lesson.results.record("init_grad_norms", shown.probe.gradNorms)
+        for (variant, probe) in probes {
+            lesson.results.record("init_gradient_ratio_\(variant.checkpointName)", gradientRatio(firstNorm: probe.gradNorms.first!, lastNorm: probe.gradNorms.last!))
         }
-        lesson.output(table.joined(separator: "\n"))
-        describeProbe(lesson, shown.probe, variant: shown.variant)
         lesson.say("\nThe same seed, three ways to start (first conv -> last conv):")
         lesson.output(probes.map { variant, probe in
-            let label = variant.networkLabel.padding(toLength: 36, withPad: " ", startingAt: 0)
-            return "\(label) ReLU output \(Format.fixed(probe.reluMeans.first!, 3)) -> \(String(format: "%.3g", probe.reluMeans.last!))"
-                + "   gradient norm \(String(format: "%.2g", probe.gradNorms.first!)) -> \(String(format: "%.2g", probe.gradNorms.last!))"
-                + "   loss \(Format.fixed(probe.loss, 3))"
+            variant.networkLabel.padding(toLength: 36, withPad: " ", startingAt: 0)
+                + " ReLU output \(Format.fixed(probe.reluMeans.first!, 3)) -> \(String(format: "%.3g", probe.reluMeans.last!))"
+                + "   gradient norm \(sci(probe.gradNorms.first!)) -> \(sci(probe.gradNorms.last!))"
+                + "   ratio \(String(format: "%.1f", gradientRatio(firstNorm: probe.gradNorms.first!, lastNorm: probe.gradNorms.last!)))"
         }.joined(separator: "\n"))
         let initChart = lesson.chartURL("vgg16_init.png")
         try drawProbes(probes, to: initChart)
         lesson.chart(initChart, caption: "A fresh VGG-16 on one real batch: mean ReLU output and weight-gradient norm per convolution")
-        func ratios(_ probe: InitProbe) -> (shrink: Double, gradient: Double) {
-            (probe.reluMeans.first! / max(probe.reluMeans.last!, 1e-30), probe.gradNorms.last! / max(probe.gradNorms.first!, 1e-30))
-        }
-        func fold(_ value: Double) -> String {
-            value >= 1 ? "shrinks \(Format.fixed(value, 1))-fold" : "grows \(Format.fixed(1 / value, 1))-fold"
-        }
-        let (plain, he, bn) = (ratios(probes[0].probe), ratios(probes[1].probe), ratios(probes[2].probe))
         lesson.say("""
-        Why: PyTorch's default initialisation draws each weight from uniform(-1/sqrt(fan_in), +1/sqrt(fan_in)),
-        a variance of 1/(3 fan_in), while a layer followed by a ReLU needs about 2/fan_in to keep the size of
-        its output (the ReLU drops half of the signal). Every convolution shrinks the signal a little and
-        thirteen of them compound it: here the ReLU output \(fold(plain.shrink)) from the first to the last convolution,
-        and the first convolution's gradient is \(Format.fixed(plain.gradient, 0)) times smaller than the last one's.
-        He initialisation (--init kaiming) draws with variance 2/fan_out, made for ReLUs: the output \(fold(he.shrink)) \
-        and the gradient ratio drops to \(Format.fixed(he.gradient, 1)). BatchNorm (--batchnorm) re-scales every
-        convolution's output to zero mean and unit variance whatever the weights: the output \(fold(bn.shrink)), \
-        gradient ratio \(Format.fixed(bn.gradient, 1)).
+        Why the default start differs: PyTorch draws each weight from uniform(-1/sqrt(fan_in), +1/sqrt(fan_in)),
+        a variance of 1/(3 fan_in), while a layer followed by a ReLU needs about 2/fan_in to keep the size of its
+        output. He initialisation (--init kaiming) draws with variance 2/fan_out; BatchNorm (--batchnorm)
+        re-scales every convolution's output whatever the weights. The table above shows what each does here.
         """)
 
-        // MARK: 5. Training
+        // MARK: 5. Training: one step by hand, then the epochs
         lesson.section("5. Training VGG-16 on \(data.kind.displayName)")
+        lesson.say("""
+        One training step is five lines: forward, loss, zero the gradients, backward, optimiser step. Here it
+        is, taken by hand on the batch of section 4, once with Adam (lr 0.001) and once with SGD (lr 0.01,
+        momentum 0.9), each on a fresh copy of this run's network, measuring how far the step moves each
+        convolution's weights: ||W after - W before|| / ||W before||.
+        """)
+        var firstStep: [OptimizerChoice: [Double]] = [:]
+        for choice in OptimizerChoice.allCases {
+            Random.manualSeed(common.seed)
+            let model = thisVariant.make()
+            let stepper = choice.make(model.parameters(), lr: choice.defaultLR)
+            let before = noGrad { convolutions(of: model).map { $0.weight.clone() } }
+            model.train()
+            let logits = model(batch.images)                   // forward
+            let loss = crossEntropy(logits, batch.labels)      // loss
+            stepper.zeroGrad()                                 // zero the gradients
+            loss.backward()                                    // backward
+            stepper.step()                                     // optimiser step
+            firstStep[choice] = noGrad {
+                zip(convolutions(of: model), before).map { conv, old in Double((conv.weight - old).norm().item() / old.norm().item()) }
+            }
+            lesson.results.record("first_step_update_\(choice.rawValue)", firstStep[choice]!)
+        }
+        lesson.output(OptimizerChoice.allCases.map { choice in
+            choice.label.padding(toLength: 20, withPad: " ", startingAt: 0)
+                + "first conv moved by \(sci(firstStep[choice]!.first!)) of its norm, last conv by \(sci(firstStep[choice]!.last!))"
+        }.joined(separator: "\n"))
+        lesson.say(firstStepSentence(adam: (firstStep[.adam]!.first!, firstStep[.adam]!.last!),
+                                     sgd: (firstStep[.sgd]!.first!, firstStep[.sgd]!.last!)))
+
         let epochs = data.epochs(default: OriginalSchedule.vgg16Epochs)
         lesson.say("""
-        Data: \(data.description)
-        Network: \(thisVariant.networkLabel). Adam, learning rate \(training.lr), cross-entropy, \(epochs) epoch\(epochs == 1 ? "" : "s") \
-        (the original lesson trains \(OriginalSchedule.vgg16Epochs) epochs with PyTorch's default initialisation, no BatchNorm and learning rate 0.001).
+
+        Now the shared trainer repeats that step. Data: \(data.description)
+        Network: \(thisVariant.networkLabel). \(optimizer.label), learning rate \(String(format: "%g", data.options.lr)), cross-entropy, \
+        \(epochs) epoch\(epochs == 1 ? "" : "s") (the original lesson: \(OriginalSchedule.vgg16Epochs) epochs, default initialisation, no BatchNorm, Adam 0.001).
         """)
         if data.quick {
             lesson.say("""
-            This is the quick version: \(LessonData.quickBatches * epochs) batches instead of the full run's \(Format.thousands(data.fullScheduleBatches(epochs: OriginalSchedule.vgg16Epochs))). That is enough to see whether
-            the network starts learning, not to reach the full run's accuracy, and too few to tell a late start
-            from a permanent stall.
+            This is the quick version: \(LessonData.quickBatches * epochs) batches instead of the full run's \(Format.thousands(data.fullScheduleBatches(epochs: OriginalSchedule.vgg16Epochs))): enough to
+            see whether the network starts learning, too few to tell a late start from a permanent stall.
             """)
         }
         lesson.say("""
-        While it trains, the lesson watches the loss. A network that ignores its input and guesses uniformly
-        over the 10 digits has loss ln 10 = \(Format.fixed(ln10, 3)); a loss that stays there means nothing is being learned.
+        A network that ignores its input and guesses uniformly over the 10 classes has loss ln 10 = \(Format.fixed(ln10, 3)).
+        The watch prints the mean loss every \(LossWatch.every(quick: data.quick)) batches. On batch 1 and every \(watchEvery(quick: data.quick))th batch it also
+        runs the training step under forward hooks and measures, per convolution: the fraction of dead units
+        (a unit is one channel at one position of the convolution's ReLU output; it is dead when it is zero
+        for every image of the batch), how far the step moved the weights, and the weight-gradient norm.
         """)
         var outcomes: [Outcome] = []
         for offset in 0..<training.seeds {
             let seed = common.seed &+ UInt64(offset)
             if training.seeds > 1 { lesson.say("\n--- seed \(seed) ---") }
-            outcomes.append(try train(seed: seed, variant: thisVariant, epochs: epochs, data: data, lesson: lesson,
-                                      vanishing: vanishes(shown.probe)))
+            outcomes.append(try train(seed: seed, variant: thisVariant, epochs: epochs, data: data, lesson: lesson))
         }
         let main = outcomes[0]
 
-        // MARK: 6. What happened
+        // MARK: 6. What happened: read from the watch's numbers
         lesson.section("6. What happened in this run")
-        let testAccuracy = main.history.testAccuracy ?? 0
-        lesson.output(main.history.epochs.map {
-            "Epoch \($0.epoch)/\(main.history.epochs.count): Accuracy = \(Format.fixed($0.accuracy, 4))"
-        }.joined(separator: "\n") + "\n\n🎯 VGG-16 Test Accuracy: \(Format.fixed(testAccuracy, 4))\nParameters: \(Format.thousands(total))")
-        let verdict = Verdict(main.history.batchLosses, quick: data.quick)
-        narrateVerdict(lesson, verdict, outcome: main, variant: thisVariant, probe: shown.probe, data: data)
+        let history = main.history, testAccuracy = main.history.testAccuracy ?? 0
+        lesson.output(history.epochs.map { "Epoch \($0.epoch)/\(epochs): Accuracy = \(Format.fixed($0.accuracy, 4))" }.joined(separator: "\n")
+                      + "\n\n🎯 VGG-16 Test Accuracy: \(Format.fixed(testAccuracy, 4))\nParameters: \(Format.thousands(total))")
+        if let stopped = main.stoppedAt {
+            lesson.say("The run stopped after batch \(stopped) (--stop-on-stall); everything below is the network as it stood then.")
+            lesson.results.record("stopped_at_batch", stopped)
+        }
+        let verdict = LossVerdict(history.batchLosses)
+        lesson.say(lossSentence(verdict, testAccuracy: testAccuracy, lateAfter: LossWatch.stallAfter(quick: data.quick)))
+        lesson.results.record("test_accuracy", testAccuracy)
+        lesson.results.record("batches_trained", history.batchLosses.count)
+        lesson.results.record("loss_first_20", verdict.early)
+        lesson.results.record("loss_last_20", verdict.final)
+        lesson.results.record("lowest_20_batch_loss", verdict.bestWindow.loss)
+        if let start = verdict.learningStart { lesson.results.record("learning_from_batch", start) }
+        lesson.results.verdict("stalled", verdict.stalled)
+        lesson.results.verdict("escaped", verdict.learningStart != nil)
+        lesson.results.verdict("came_back", verdict.cameBack)
+        let counts = main.predictedCounts, top = counts.indices.max { counts[$0] < counts[$1] }!
+        let trainCounts = (0..<10).map { k in data.train.labels.filter { $0 == k }.count }
+        let topShare = Double(counts[top]) / Double(max(counts.reduce(0, +), 1))
+        lesson.say(predictionSentence(topShare: topShare, topClass: className(top, data.kind),
+                                      mostCommonInTraining: trainCounts[top] == trainCounts.max(), total: counts.reduce(0, +)))
+        lesson.results.record("top_prediction_share", topShare)
+        lesson.results.record("top_prediction_class", top)
+        lesson.results.record("test_predicted_counts", counts)
+        if let stall = main.stallConfirmedAt { lesson.results.record("stall_confirmed_at_batch", stall) }
+
+        let checks = main.checks
+        var deadRising = false, frozen = false
+        if checks.isEmpty {
+            lesson.say("This saved run has no record of the watch (it was trained before the watch existed); delete its checkpoint to train it again.")
+        } else {
+            lesson.say("\nWhat the watch measured (dead: units zero for every image of the batch; update: ||W after - W before|| / ||W before||):")
+            lesson.output(watchTable(checks))
+            let layer = watchedLayer - 1
+            let peak = checks.max { $0.dead[layer] < $1.dead[layer] }!
+            let dead = deadUnitSentence(layer: watchedLayer, first: (checks.first!.step, checks.first!.dead[layer]),
+                                        peak: (peak.step, peak.dead[layer]), last: (checks.last!.step, checks.last!.dead[layer]))
+            let updates = (first: median(checks.map { $0.update.first! }), last: median(checks.map { $0.update.last! }))
+            let moved = updateSentence(optimizer: optimizer.label, firstConv: updates.first, lastConv: updates.last)
+            (deadRising, frozen) = (dead.rising, moved.frozen)
+            lesson.say(dead.text)
+            lesson.say(moved.text)
+            lesson.say(trainingGradientSentence(firstCheck: (checks.first!.step, checks.first!.gradientRatio),
+                                                lastCheck: (checks.last!.step, checks.last!.gradientRatio)))
+            if let start = verdict.learningStart, start > LossWatch.stallAfter(quick: data.quick),
+               let before = checks.last(where: { $0.step <= start - Threshold.window }), let after = checks.first(where: { $0.step >= start }) {
+                lesson.say(escapeSentence(layer: watchedLayer, start: start, before: (before.step, before.dead[layer]), after: (after.step, after.dead[layer])))
+                lesson.results.record("escape_dead_before", before.dead[layer])
+                lesson.results.record("escape_dead_after", after.dead[layer])
+            }
+            lesson.results.record("watch_batches", checks.map(\.step))
+            for conv in [1, 5, watchedLayer, 13] { lesson.results.record("watch_dead_conv\(conv)", checks.map { $0.dead[conv - 1] }) }
+            lesson.results.record("watch_grad_norm_first_conv", checks.map { $0.gradNorm.first! })
+            lesson.results.record("watch_grad_norm_last_conv", checks.map { $0.gradNorm.last! })
+            lesson.results.record("dead_conv\(watchedLayer)_peak", peak.dead[layer])
+            lesson.results.record("dead_conv\(watchedLayer)_peak_batch", peak.step)
+            lesson.results.record("watch_update_first_conv", checks.map { $0.update.first! })
+            lesson.results.record("watch_update_last_conv", checks.map { $0.update.last! })
+            lesson.results.record("watch_gradient_ratio", checks.map(\.gradientRatio))
+            lesson.results.record("median_update_first_conv", updates.first)
+            lesson.results.record("median_update_last_conv", updates.last)
+            lesson.results.verdict("dead_units_rising", deadRising)
+            lesson.results.verdict("first_conv_frozen", frozen)
+            lesson.results.verdict("vanishes_during_training", checks.contains { $0.gradientRatio > Threshold.vanishingRatio })
+        }
+        lesson.say("""
+
+        For reference, measured in PyTorch on the lesson's VGG-16 (seed 0, batch 64, the original's data pipeline):
+        trained as the original does (Adam 0.001, 3 epochs = 2,814 batches), the loss stayed at 2.30 and the test
+        accuracy was 11.35% (1,135 of 10,000), every test image predicted "1". At initialisation the first
+        convolution's weight gradient was about 13,700 times smaller than the last one's; Adam's first step still
+        moved the first convolution by 0.24% of its norm and the last by 4.1% (0.4% at lr 0.0001), while SGD
+        (lr 0.01, momentum 0.9) moved the first convolution by 1e-10 to 1e-9 of its norm per step. In the 9th
+        convolution the dead units rose from 47% at batch 1 to 99.7% by batch 60 at lr 0.001, and stayed near 57%
+        at lr 0.0001, which started learning later (another seed: loss 2.20 at batch 75, 1.98 at batch 100).
+        """)
         if training.seeds > 1 {
-            let accuracies = outcomes.map { $0.history.testAccuracy ?? 0 }
-            let stalled = outcomes.filter { Verdict($0.history.batchLosses, quick: data.quick).stalled }.count
-            let spread = Spread(accuracies)
+            let accuracies = SeedSpread(outcomes.map { $0.history.testAccuracy ?? 0 })
+            let stalledRuns = outcomes.filter { LossVerdict($0.history.batchLosses).stalled }.count
             lesson.say("""
 
-            Over \(training.seeds) seeds: test accuracy \(Format.fixed(100 * spread.mean, 2))% on average, standard deviation \
-            \(Format.fixed(100 * spread.std, 2)) points (\(Format.fixed(100 * spread.min, 2))% to \(Format.fixed(100 * spread.max, 2))%); \
-            \(stalled) of \(training.seeds) runs never left the plateau.
+            Over \(training.seeds) seeds: test accuracy \(Format.fixed(100 * accuracies.mean, 2))% on average, standard deviation \
+            \(Format.fixed(100 * accuracies.std, 2)) points (\(Format.fixed(100 * accuracies.min, 2))% to \(Format.fixed(100 * accuracies.max, 2))%); \
+            \(stalledRuns) of \(training.seeds) runs stalled.
             """)
+            lesson.results.record("seed_test_accuracies", accuracies.values)
+            lesson.results.record("seeds_stalled", stalledRuns)
         }
 
-        // MARK: 7. Curves, and the cures side by side
-        lesson.section("7. Training curves")
-        let others = savedVariants(like: main.run, data: data).filter { $0.name != main.run.name }
+        // MARK: 7. Curves, the watch, and the saved variants side by side
+        lesson.section("7. Training curves and the watch")
+        let others = savedVariants(like: main.run).filter { $0.name != main.run.name }
         let curveChart = lesson.chartURL("vgg16_training.png")
         try drawCurves(main, others: others, batchesPerEpoch: data.batchesPerEpoch(), dataset: data.kind.displayName,
                        label: thisVariant.shortLabel, to: curveChart)
         lesson.chart(curveChart, caption: "VGG-16: training loss and accuracy per batch (moving average of 20 batches)")
-        compareVariants(lesson, current: (thisVariant.shortLabel, main.history), others: others, data: data,
-                        perBatchAccuracy: !main.batchAccuracies.isEmpty)
+        if !checks.isEmpty {
+            let watchChart = lesson.chartURL("vgg16_watch.png")
+            try drawWatch(checks, label: thisVariant.shortLabel, others: others, to: watchChart)
+            lesson.chart(watchChart, caption: "Dead units per convolution and relative update of the first and last convolution at the watched batches"
+                         + (others.contains { !$0.checks.isEmpty } ? ", beside the saved variants (dashed)" : ""))
+        }
+        compareVariants(lesson, current: (name: main.run.name, history: history, checks: checks), others: others)
 
         // MARK: 8. Where it goes wrong
         lesson.section("8. Where VGG-16 goes wrong, and what its first layer sees")
         try lesson.errorAnalysis(model: main.model, name: "VGG-16", test: data.test, filePrefix: "vgg16_")
-        if verdict.stalled {
-            lesson.say("""
-            A network that never left the plateau predicts (nearly) one class for everything: its confusion
-            matrix is a single bright column, and its "mistakes" are simply every image of the other classes.
-            """)
+        if topShare > Threshold.oneAnswer {
+            lesson.say("With \(percent(topShare)) of its answers \(className(top, data.kind)), the confusion matrix is one bright column and every \"mistake\" is an image of another class.")
         }
 
         // MARK: 9. Saved
         lesson.section("9. Checkpoint")
-        lesson.say("""
-        Weights: \(lesson.displayPath(URL(fileURLWithPath: main.run.checkpointPath)))
-        History (per-batch losses, per-epoch accuracy, test accuracy, settings): \(lesson.displayPath(URL(fileURLWithPath: main.run.historyPath)))
-        Running the lesson again with the same flags reuses them instead of training again.
-        """)
+        if main.stoppedAt != nil {
+            lesson.say(optimizer == .adam
+                ? "The interrupted run is saved in \(lesson.displayPath(URL(fileURLWithPath: main.run.resumePath))); run the same command with --resume (without --stop-on-stall) to continue it."
+                : "SGD runs cannot be resumed (the resume file holds Adam's state), so nothing was saved.")
+        } else {
+            lesson.say("""
+            Weights: \(lesson.displayPath(URL(fileURLWithPath: main.run.checkpointPath)))
+            History (per-batch losses, per-epoch accuracy, test accuracy, settings): \(lesson.displayPath(URL(fileURLWithPath: main.run.historyPath)))
+            The watch's measurements: \(lesson.displayPath(watchFile(of: main.run)))
+            Running the lesson again with the same flags reuses them instead of training again.
+            """)
+        }
 
         lesson.section("Takeaway")
+        let conclusion = takeaway(stalled: verdict.stalled, cameBack: verdict.cameBack, learningStart: verdict.learningStart, vanishes: vanishingAtStart,
+                                  frozen: frozen, deadRising: deadRising, optimizer: optimizer.label)
+        lesson.results.takeaway = conclusion
         lesson.say("""
-        VGG's recipe is small 3x3 convolutions stacked into blocks, the channels doubling as the resolution
-        halves. Its weakness is the same depth that gives it power: thirteen plain convolutions are a long way
-        for a gradient to travel, and with a poor initialisation the signal fades on the way in and the
-        gradient on the way back. Careful initialisation and BatchNorm fix that; ResNet's skip connections
-        (Exercises 2 and 3) fix it for networks ten times deeper.
+        VGG's recipe is small 3x3 convolutions stacked into blocks, the channels doubling as the resolution halves.
+        \(conclusion)
 
         ✓ VGG implementation complete
         """)
     }
 
-    // MARK: - Training one seed, with the live watch
+    // MARK: - Training one seed, with the watch
 
     struct Outcome {
         let run: TrainingRun
@@ -286,413 +425,101 @@ struct Exercise1: ParsableCommand {
         let batchAccuracies: [Double]
         /// How many test images were predicted as each class.
         let predictedCounts: [Int]
-        let reused: Bool
         /// The trained (or reloaded) network.
         let model: any Module
+        /// What the watch measured (loaded from the saved file when the run was reused).
+        let checks: [WatchCheck]
+        /// The batch where `--stop-on-stall` stopped the run, if it did.
+        let stoppedAt: Int?
+        /// The batch where the live watch confirmed the stall, if it did (this process only).
+        let stallConfirmedAt: Int?
     }
 
-    func train(seed: UInt64, variant: Variant, epochs: Int, data: LessonData, lesson: Narrator,
-               vanishing: Bool) throws -> Outcome {
+    func train(seed: UInt64, variant: Variant, epochs: Int, data: LessonData, lesson: Narrator) throws -> Outcome {
         let name = seed == common.seed ? variant.checkpointName : "\(variant.checkpointName)-seed\(seed)"
         var run = TrainingRun(name: name, displayName: "VGG-16", seed: seed, epochs: epochs, data: data,
                               output: URL(fileURLWithPath: common.output, isDirectory: true))
-        let checkEvery = data.quick ? 20 : 100
-        let stallAfter = data.quick ? 40 : 300
-        var losses: [Double] = [], accuracies: [Double] = []
-        var learning = false, stallAnnounced = false
+        run.makeOptimizer = { variant.optimizer.make($0, lr: variant.lr) }
+        if variant.optimizer != .adam { run.extraSettings = ["optimizer": variant.optimizer.rawValue] }
+        try FileManager.default.createDirectory(at: watchFile(of: run).deletingLastPathComponent(), withIntermediateDirectories: true)
+        let mechanism = MechanismWatch(every: watchEvery(quick: data.quick), file: watchFile(of: run), resuming: data.options.resume)
+        let losses = LossWatch(quick: data.quick)
+        var accuracies: [Double] = []
         let terminal = isatty(STDOUT_FILENO) == 1
-        let live: (String) -> Void = { text in
-            if terminal { print("\r\u{1B}[2K", terminator: "") }
-            lesson.say(text)
-        }
-        // The watch: every `checkEvery` batches, is the loss still at ln 10 (a uniform guess)?
+        run.aroundStep = { step, body in mechanism.around(step: step, body) }
+        run.stopEarly = stopOnStall ? { losses.stallConfirmed } : nil
         run.onBatch = { report in
-            losses.append(report.loss)
             accuracies.append(report.accuracy)
-            let batch = losses.count   // steps watched in this process (a resumed run starts again at 1)
-            guard batch % checkEvery == 0, !learning else { return }
-            let recent = windowMean(losses, end: batch, window: checkEvery)
-            let accuracy = windowMean(accuracies, end: batch, window: checkEvery)
-            let where_ = "  [watch] batches \(batch - checkEvery + 1)-\(batch): mean loss \(Format.fixed(recent, 4)), accuracy \(Format.fixed(100 * accuracy, 1))%"
-            if recent < ln10 - 0.1 {
-                learning = true
-                live(where_ + (stallAnnounced ? ". The loss has left the plateau at last: the network is learning."
-                                              : ". Below ln 10: the network is learning."))
-            } else if abs(recent - ln10) < 0.02 {
-                if batch >= stallAfter && !stallAnnounced {
-                    stallAnnounced = true
-                    live(where_ + (vanishing ? """
-                    .
-                        Still ln 10 after \(batch) batches: the network gives the same answer for every image and
-                        almost no gradient reaches its early layers. This is the vanishing-gradient stall that
-                        section 4 measured; section 6 says more. The cures are flags: --init kaiming, --batchnorm, --lr 0.0001.
-                    """ : """
-                    .
-                        At ln 10 after \(batch) batches: the network gives the same answer for every image. Section 4
-                        showed the gradient reaching every layer at the start, so this is not the vanishing gradient;
-                        section 6 looks at what happened.
-                    """))
-                } else if !stallAnnounced {
-                    live(where_ + ": still at ln 10, a uniform guess.")
-                }
-            } else {
-                live(where_ + ".")
-            }
+            guard let event = losses.observe(step: report.step, loss: report.loss, accuracy: report.accuracy) else { return }
+            if terminal { print("\r\u{1B}[2K", terminator: "") }   // clear the progress bar's line
+            lesson.say(watchLine(event, latest: mechanism.checks.last, stopping: stopOnStall))
         }
-        let (model, history, reused) = try run.run({ variant.make() }, narrate: { sentence in lesson.say(sentence) })
-        if reused {
-            lesson.say("""
-            Reusing the saved run \(lesson.displayPath(URL(fileURLWithPath: run.checkpointPath))): it was trained with exactly these
-            settings (delete it to train again). Its history has every batch's loss and the test predictions.
-            """)
-        } else {
-            lesson.say("Trained in \(Format.duration(history.wallSeconds)).")
-        }
+        let (model, history, reused) = try run.run({ () -> VGG16 in
+            let model = variant.make()
+            mechanism.model = model
+            return model
+        }, narrate: { lesson.say($0) })
+        lesson.say(reused ? "Reusing the saved run \(lesson.displayPath(URL(fileURLWithPath: run.checkpointPath))), trained with exactly these settings (delete it to train again)."
+                          : "Trained in \(Format.duration(history.wallSeconds)).")
         let predicted = Inspection.testPredictions(of: model, history: history, test: data.test)
         var counts = [Int](repeating: 0, count: 10)
         for p in predicted where p < counts.count { counts[p] += 1 }
-        return Outcome(run: run, history: history, batchAccuracies: reused ? [] : accuracies,
-                       predictedCounts: counts, reused: reused, model: model)
+        let stopped = !reused && losses.stallConfirmed && history.batchLosses.count < epochs * data.batchesPerEpoch()
+        return Outcome(run: run, history: history, batchAccuracies: reused ? [] : accuracies, predictedCounts: counts, model: model,
+                       checks: reused ? MechanismWatch.load(watchFile(of: run)) : mechanism.checks,
+                       stoppedAt: stopped ? history.batchLosses.count : nil, stallConfirmedAt: losses.stallConfirmedAt)
     }
 
-    // MARK: - Narration that follows the numbers
-
-    /// Whether a fresh network's gradient fades on the way back: the first convolution's weight
-    /// gradient more than 100 times smaller than the last one's.
-    func vanishes(_ probe: InitProbe) -> Bool {
-        probe.gradNorms.last! / max(probe.gradNorms.first!, 1e-30) > 100
-    }
-
-    func describeProbe(_ lesson: Narrator, _ probe: InitProbe, variant: Variant) {
-        let shrink = probe.reluMeans.first! / max(probe.reluMeans.last!, 1e-30)
-        let gradRatio = probe.gradNorms.last! / max(probe.gradNorms.first!, 1e-30)
-        var text = "The mean ReLU output goes from \(Format.fixed(probe.reluMeans.first!, 3)) after the first convolution to "
-            + "\(String(format: "%.3g", probe.reluMeans.last!)) after the thirteenth: "
-        text += shrink > 3 ? "it shrinks \(Format.fixed(shrink, 0))-fold on the way in. "
-            : (shrink < 1 / 3 ? "it grows \(Format.fixed(1 / shrink, 0))-fold. " : "it keeps roughly its size. ")
-        text += "On the way back, the first convolution's weight gradient has norm \(String(format: "%.2g", probe.gradNorms.first!)), "
-            + "the last one's \(String(format: "%.2g", probe.gradNorms.last!))"
-        text += gradRatio > 10 ? ": \(Format.fixed(gradRatio, 0)) times smaller at the bottom of the network. That is the vanishing gradient, measured."
-            : (gradRatio < 0.1 ? ": the gradient is larger at the bottom." : ": the same order of magnitude, so every layer gets to learn.")
-        lesson.say(text)
-    }
-
-    func narrateVerdict(_ lesson: Narrator, _ verdict: Verdict, outcome: Outcome, variant: Variant,
-                        probe: InitProbe, data: LessonData) {
-        let test = outcome.history.testAccuracy ?? 0
-        let n = verdict.losses.count
-        lesson.say("""
-
-        Mean loss of batches 1-20: \(Format.fixed(verdict.early, 4)); of the last 20 (up to batch \(n)): \(Format.fixed(verdict.final, 4)) \
-        (ln 10 = \(Format.fixed(ln10, 4))).
-        """)
-        // Which digits the network predicts on the test set.
-        let predictions = outcome.predictedCounts
-        let predictedTotal = max(predictions.reduce(0, +), 1)
-        if let top = predictions.indices.max(by: { predictions[$0] < predictions[$1] }) {
-            let share = Double(predictions[top]) / Double(predictedTotal)
-            let trainShare = Double(data.train.labels.filter { $0 == top }.count) / Double(max(data.train.count, 1))
-            let mostCommon = (0..<10).max { a, b in data.train.labels.filter { $0 == a }.count < data.train.labels.filter { $0 == b }.count }!
-            if share > 0.9 {
-                lesson.say("""
-                On the \(Format.thousands(predictedTotal)) test images it predicts class \(top) \(Format.fixed(100 * share, 1))% of the time. \
-                \(top == mostCommon ? "Class \(top) is the most common one in the training set (\(Format.fixed(100 * trainShare, 1))%): the best answer for a network that ignores its input." : "The network ignores its input and answers the same class for almost everything.")
-                """)
-            } else if share > 0.3 {
-                lesson.say("It predicts class \(top) for \(Format.fixed(100 * share, 1))% of the test images, but not for all of them: it has started to use its input.")
-            } else {
-                lesson.say("Its test predictions spread over the classes (the most frequent, \(top), takes \(Format.fixed(100 * share, 1))%): it uses its input.")
-            }
-        }
-        let cures = "--init kaiming, --batchnorm or --lr 0.0001"
-        if verdict.stalled && !vanishes(probe) {
-            let (bestEnd, bestLoss) = verdict.bestWindow
-            lesson.say("""
-            The test accuracy is \(Format.fixed(100 * test, 1))%, chance level, and the loss is back at ln 10. This is not the
-            vanishing gradient of section 4: at initialisation this network passed the gradient to every layer (the
-            first convolution's only \(Format.fixed(probe.gradNorms.last! / max(probe.gradNorms.first!, 1e-30), 1)) times smaller than the last one's). It did move: the
-            20-batch mean loss got down to \(Format.fixed(bestLoss, 4)) (batches \(max(1, bestEnd - 19))-\(bestEnd)) before returning to ln 10 and a
-            single answer. Adam moves every weight by roughly the learning rate at each step, whatever the size of
-            its gradient; in a deep ReLU network without BatchNorm such early steps can switch units off for every
-            input, and then only the output layer's biases keep learning. A smaller step (--lr 0.0001) or BatchNorm
-            (--batchnorm) are the cures to try with this initialisation.
-            """)
-        } else if verdict.stalled {
-            lesson.say("""
-            The loss never left ln 10 and the test accuracy is \(Format.fixed(100 * test, 1))%, chance level. The network stalled:
-            the signal fades through thirteen convolutions (section 4: the ReLU output shrinks \(Format.fixed(probe.reluMeans.first! / max(probe.reluMeans.last!, 1e-30), 0))-fold), so
-            the classifier sees almost the same features for every image, and the gradient reaching the first
-            convolution is \(Format.fixed(probe.gradNorms.last! / max(probe.gradNorms.first!, 1e-30), 0)) times smaller than at the last one. The only thing that can still learn
-            is the bias of the output layer: it learns how often each class occurs, which gives a loss of
-            about ln 10 and one answer for every image. Adam makes it worse: it moves every weight by about the
-            learning rate whatever its gradient, and early on those steps can switch whole layers of ReLUs off.
-            """)
-            if data.quick {
-                lesson.say("""
-                In the quick version \(n) batches are all there is, so this run cannot tell a late start from a
-                permanent stall. (In PyTorch, one seed of this network sat at 2.303 and 11% for 200 batches and then
-                predicted "1" for every test image.)
-                """)
-            }
-            lesson.say("The cures, each a flag of this lesson: \(cures). Run one and this lesson measures what it changes.")
-        } else if let start = verdict.learningStart {
-            let late = start > (data.quick ? 40 : 200)
-            if late {
-                lesson.say("""
-                The loss sat on the ln 10 plateau for about \(start) batches before the 20-batch mean fell below \(Format.fixed(ln10 - 0.1, 2)) \
-                (at batch \(start)). That wait is the vanishing gradient of section 4: until the weights happen to
-                grow enough for a signal to get through, almost nothing reaches the early layers. This time it got out;
-                another seed may not. The cures (\(cures)) shorten or remove the wait.
-                """)
-            } else {
-                lesson.say("""
-                The loss left ln 10 quickly: its 20-batch mean fell below \(Format.fixed(ln10 - 0.1, 2)) by batch \(start), and the \
-                test accuracy is \(Format.fixed(100 * test, 1))%.
-                """)
-                if variant.isOriginal {
-                    lesson.say("""
-                    This run escaped the stall even with the original settings. It is not guaranteed: section 4 shows the
-                    gradient at the first convolution \(Format.fixed(probe.gradNorms.last! / max(probe.gradNorms.first!, 1e-30), 0)) times smaller than at the last, and in PyTorch
-                    one seed of this very network sat at 2.303 for 200 batches and never learned. Try other seeds
-                    (--seed 5, or --seeds 3) to see how often it happens here, and the cures (\(cures)).
-                    """)
-                } else {
-                    lesson.say("That is what the cure is for: \(variant.cureExplanation)")
-                }
-            }
-            if test < 0.5 {
-                lesson.say("The test accuracy (\(Format.fixed(100 * test, 1))%) shows it has only begun\(data.quick ? "; the quick version stops early" : "").")
-            }
-        } else {
-            lesson.say("""
-            The loss moved off ln 10 only a little (last 20 batches: \(Format.fixed(verdict.final, 4))) and the test accuracy is \
-            \(Format.fixed(100 * test, 1))%: the network is just beginning to learn\(data.quick ? ", and the quick version stops here" : ""). \
-            If it is slow to start, the cures (\(cures)) help.
-            """)
+    /// Saved VGG-16 runs (any variant) with this run's seed, data and schedule, with their watch records.
+    func savedVariants(like run: TrainingRun) -> [(name: String, history: TrainingHistory, checks: [WatchCheck])] {
+        let folder = URL(fileURLWithPath: common.output).appendingPathComponent("checkpoints")
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        let keys = ["seed", "epochs", "batch_size", "dataset", "quick", "batches_per_epoch", "test_images"]
+        return files.filter { $0.hasPrefix("vgg16") && $0.hasSuffix(".history.json") && !$0.contains("-seed") }.sorted().compactMap { file in
+            let path = folder.appendingPathComponent(file)
+            guard let history = try? TrainingHistory.load(from: path.path),
+                  keys.allSatisfy({ history.settings[$0] == run.settings[$0] }) else { return nil }
+            let watch = URL(fileURLWithPath: String(path.path.dropLast(".history.json".count)) + ".watch.json")
+            return (history.model, history, MechanismWatch.load(watch))
         }
     }
 
-    /// Table of this run and the saved runs of other variants with the same data and schedule.
-    func compareVariants(_ lesson: Narrator, current: (String, TrainingHistory), others: [(name: String, history: TrainingHistory)],
-                         data: LessonData, perBatchAccuracy: Bool) {
-        let checkAt = min(80, current.1.batchLosses.count)
-        lesson.say(perBatchAccuracy
-            ? "Left: the loss of every batch (grey) and its 20-batch moving average, against ln 10 (dashed). Right: the training accuracy of each batch, averaged the same way, against chance (10%)."
-            : "Left: the loss of every batch (grey) and its 20-batch moving average, against ln 10 (dashed). Right: the accuracy of each epoch (a reused run keeps no per-batch accuracy), against chance (10%).")
+    /// This run beside the saved variants: when they learned, how far the first convolution moved, dead units.
+    func compareVariants(_ lesson: Narrator, current: (name: String, history: TrainingHistory, checks: [WatchCheck]),
+                         others: [(name: String, history: TrainingHistory, checks: [WatchCheck])]) {
         guard !others.isEmpty else {
             lesson.say("""
-            Run the lesson again with --init kaiming, --batchnorm or --lr 0.0001 (same other flags): each variant is
-            saved under its own name, and this section then compares the saved runs side by side.
+            Run the lesson again with --optimizer sgd, --init kaiming, --batchnorm or --lr 0.0001 (same other flags): each
+            variant is saved under its own name, and this section then compares the saved runs side by side.
             """)
             return
         }
         lesson.say("\nThis run beside the saved runs of the other variants (same seed, data and schedule):")
-        var lines = ["variant                             loss, batches \(max(1, checkAt - 19))-\(checkAt)   learning from batch   test accuracy"]
-        for (label, history) in [current] + others.map({ (Variant.label(forCheckpoint: $0.name, history: $0.history), $0.history) }) {
-            let verdict = Verdict(history.batchLosses, quick: data.quick)
-            lines.append(label.padding(toLength: 36, withPad: " ", startingAt: 0)
-                         + Format.fixed(windowMean(history.batchLosses, end: min(checkAt, history.batchLosses.count), window: 20), 4)
-                            .padding(toLength: 25, withPad: " ", startingAt: 0)
-                         + (verdict.learningStart.map(String.init) ?? "never").padding(toLength: 22, withPad: " ", startingAt: 0)
-                         + Format.fixed(history.testAccuracy ?? 0, 4))
+        var lines = ["variant                                  learning from   first conv update   conv \(watchedLayer) dead (last)   test accuracy"]
+        for run in [current] + others {
+            let checks = run.checks
+            lines.append(Variant.label(forCheckpoint: run.name, history: run.history).padding(toLength: 41, withPad: " ", startingAt: 0)
+                         + (LossVerdict(run.history.batchLosses).learningStart.map { "batch \($0)" } ?? "never").padding(toLength: 16, withPad: " ", startingAt: 0)
+                         + (checks.isEmpty ? "-" : sci(median(checks.map { $0.update.first! }))).padding(toLength: 20, withPad: " ", startingAt: 0)
+                         + (checks.isEmpty ? "-" : percent(checks.last!.dead[watchedLayer - 1])).padding(toLength: 21, withPad: " ", startingAt: 0)
+                         + Format.fixed(run.history.testAccuracy ?? 0, 4))
         }
         lesson.output(lines.joined(separator: "\n"))
-        lesson.say("\"Learning from batch\" is where the 20-batch mean loss first fell below \(Format.fixed(ln10 - 0.1, 2)).")
-    }
-
-    /// Saved VGG-16 runs (any variant, any learning rate) with this run's seed, data and schedule.
-    func savedVariants(like run: TrainingRun, data: LessonData) -> [(name: String, history: TrainingHistory)] {
-        let folder = URL(fileURLWithPath: common.output).appendingPathComponent("checkpoints")
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        let keys = ["seed", "epochs", "batch_size", "dataset", "quick", "batches_per_epoch", "test_images"]
-        return files.filter { $0.hasPrefix("vgg16") && $0.hasSuffix(".history.json") && !$0.contains("-seed") }
-            .sorted()
-            .compactMap { file in
-                guard let history = try? TrainingHistory.load(from: folder.appendingPathComponent(file).path),
-                      keys.allSatisfy({ history.settings[$0] == run.settings[$0] }) else { return nil }
-                return (history.model, history)
-            }
-    }
-
-    // MARK: - Charts
-
-    func drawProbes(_ probes: [(variant: Variant, probe: InitProbe)], to url: URL) throws {
-        let figure = Figure(width: 14, height: 5)
-        let axes = figure.subplots(rows: 1, cols: 2)
-        let markers: [Marker] = [.circle, .square, .triangleUp]
-        for (index, (variant, probe)) in probes.enumerated() {
-            let x = probe.reluMeans.indices.map { Double($0 + 1) }
-            axes[0].plot(x, probe.reluMeans, label: variant.networkLabel, marker: markers[index % 3], lineWidth: 2)
-            axes[1].plot(x, probe.gradNorms, label: variant.networkLabel, marker: markers[index % 3], lineWidth: 2)
+        lesson.say("\"Learning from\" is where the 20-batch mean loss first fell below \(Format.fixed(ln10 - Threshold.learning, 2)); the update is the median over the watched steps.")
+        // Adam against SGD, only when both runs of the same network exist with the watch's numbers.
+        let runs = [current] + others
+        let network = Variant.parse(current.name, history: current.history)
+        func firstConvUpdate(_ optimizer: OptimizerChoice) -> Double? {
+            runs.first { let v = Variant.parse($0.name, history: $0.history)
+                return v.optimizer == optimizer && v.sameNetwork(as: network) && v.lr == optimizer.defaultLR && !$0.checks.isEmpty
+            }.map { median($0.checks.map { $0.update.first! }) }
         }
-        axes[0].setYLim(1e-3, nil)
-        axes[0].legend(location: .lowerLeft)
-        axes[1].legend(location: .lowerRight)
-        for ax in axes {
-            ax.setYScale(.log)
-            ax.setXLabel("Convolution (1 = nearest the input)")
-            ax.setXTicks((1...13).map(Double.init), labels: (1...13).map(String.init))
-            ax.grid(alpha: 0.3)
+        if let adam = firstConvUpdate(.adam), let sgd = firstConvUpdate(.sgd) {
+            lesson.say(optimizerComparisonSentence(adamFirstConv: adam, sgdFirstConv: sgd))
+            lesson.results.record("compared_adam_first_conv_update", adam)
+            lesson.results.record("compared_sgd_first_conv_update", sgd)
         }
-        axes[0].setYLabel("Mean ReLU output")
-        axes[0].setTitle("Signal on the way in")
-        axes[1].setYLabel("Weight-gradient norm")
-        axes[1].setTitle("Gradient on the way back")
-        figure.suptitle("A fresh VGG-16 on one batch of 64 training images")
-        try figure.savefig(url.path)
     }
-
-    func drawCurves(_ outcome: Outcome, others: [(name: String, history: TrainingHistory)], batchesPerEpoch: Int,
-                    dataset: String, label: String, to url: URL) throws {
-        let figure = Figure(width: 14, height: 5)
-        let axes = figure.subplots(rows: 1, cols: 2)
-        let losses = outcome.history.batchLosses
-        let x = losses.indices.map { Double($0 + 1) }
-        axes[0].plot(x, losses, color: "lightgray", lineWidth: 0.8)
-        axes[0].plot(x, movingAverage(losses, window: 20), label: "\(label) (this run)", color: "tab:blue", lineWidth: 2)
-        let colors: [Color] = ["tab:orange", "tab:green", "tab:purple", "tab:brown", "tab:pink"]
-        for (index, other) in others.enumerated() {
-            let otherLosses = other.history.batchLosses
-            axes[0].plot(otherLosses.indices.map { Double($0 + 1) }, movingAverage(otherLosses, window: 20),
-                         label: Variant.label(forCheckpoint: other.name, history: other.history),
-                         color: colors[index % colors.count], lineWidth: 1.5, lineStyle: .dashed)
-        }
-        axes[0].axhline(ln10, color: "red", lineStyle: .dashed, lineWidth: 1, label: "ln 10 = 2.303 (uniform guess)")
-        let highest = ([losses.max() ?? ln10] + others.compactMap { $0.history.batchLosses.max() }).max()!
-        axes[0].setYLim(nil, min(highest + 0.05, max(3.0, ln10 + 0.3)))
-        axes[0].setXLabel("Batch")
-        axes[0].setYLabel("Loss")
-        axes[0].setTitle("Training Loss")
-        axes[0].legend()
-        axes[0].grid(alpha: 0.3)
-
-        let accuracies = outcome.batchAccuracies
-        if !accuracies.isEmpty {
-            axes[1].plot(accuracies.indices.map { Double($0 + 1) }, movingAverage(accuracies, window: 20),
-                         label: "training accuracy (20-batch mean)", color: "tab:blue", lineWidth: 2)
-        }
-        let epochEnds = outcome.history.epochs.map { Double($0.epoch * batchesPerEpoch) }
-        axes[1].plot(epochEnds, outcome.history.epochAccuracies, label: "training accuracy of the epoch", color: "tab:green",
-                     marker: .circle, lineStyle: nil)
-        if let test = outcome.history.testAccuracy {
-            axes[1].axhline(test, color: "tab:purple", lineStyle: .dashed, label: "test accuracy \(Format.fixed(test, 4))")
-        }
-        axes[1].axhline(0.1, color: "red", lineStyle: .dotted, lineWidth: 1, label: "chance (10%)")
-        axes[1].setYLim(0, 1)
-        axes[1].setXLabel("Batch")
-        axes[1].setYLabel("Accuracy")
-        axes[1].setTitle("Training Accuracy")
-        axes[1].legend()
-        axes[1].grid(alpha: 0.3)
-        figure.suptitle("VGG-16 on \(dataset): \(label)")
-        try figure.savefig(url.path)
-    }
-}
-
-// MARK: - Variants and verdicts
-
-/// One way to set up VGG-16: initialisation, BatchNorm, learning rate.
-struct Variant {
-    let kaiming: Bool
-    let batchNorm: Bool
-    let lr: Double
-
-    /// The three networks the initialisation probe compares (the learning rate does not change them).
-    static let probed = [Variant(kaiming: false, batchNorm: false, lr: 0.001),
-                         Variant(kaiming: true, batchNorm: false, lr: 0.001),
-                         Variant(kaiming: false, batchNorm: true, lr: 0.001)]
-
-    func make() -> VGG16 {
-        let model = VGG16(batchNorm: batchNorm)
-        if kaiming { model.kaimingInit() }
-        return model
-    }
-
-    func sameNetwork(as other: Variant) -> Bool { kaiming == other.kaiming && batchNorm == other.batchNorm }
-    var isOriginal: Bool { !kaiming && !batchNorm && lr == 0.001 }
-
-    var networkLabel: String {
-        (kaiming ? "He (kaiming) init" : "PyTorch default init") + (batchNorm ? " + BatchNorm" : ", no BatchNorm")
-    }
-    var shortLabel: String {
-        var parts = [kaiming ? "kaiming init" : "default init"]
-        if batchNorm { parts.append("BatchNorm") }
-        parts.append("lr \(String(format: "%g", lr))")
-        return parts.joined(separator: ", ")
-    }
-    var checkpointName: String {
-        "vgg16" + (batchNorm ? "_bn" : "") + (kaiming ? "_kaiming" : "") + (lr == 0.001 ? "" : "_lr\(String(format: "%g", lr))")
-    }
-    var cureExplanation: String {
-        var reasons: [String] = []
-        if kaiming { reasons.append("He initialisation keeps the signal's size through the 13 convolutions, so the gradient reaches the first ones") }
-        if batchNorm { reasons.append("BatchNorm re-scales every convolution's output, so no layer's signal can fade") }
-        if lr != 0.001 { reasons.append("a learning rate of \(String(format: "%g", lr)) moves the weights gently enough that the first steps do not switch the ReLUs off") }
-        return reasons.joined(separator: "; ") + "."
-    }
-
-    static func label(forCheckpoint name: String, history: TrainingHistory) -> String {
-        let lr = Double(history.settings["lr"] ?? "") ?? 0.001
-        return Variant(kaiming: name.contains("_kaiming"), batchNorm: name.contains("_bn"), lr: lr).shortLabel
-    }
-}
-
-/// What a run's per-batch losses say.
-struct Verdict {
-    let losses: [Double]
-    /// Mean loss of the first and of the last 20 batches.
-    let early: Double, final: Double
-    /// First batch where the 20-batch mean loss was below ln 10 - 0.1.
-    let learningStart: Int?
-    /// Never left ln 10 (the 20-batch mean stayed within 0.05 of it to the end).
-    let stalled: Bool
-
-    init(_ losses: [Double], quick: Bool) {
-        self.losses = losses
-        early = windowMean(losses, end: min(20, losses.count), window: 20)
-        final = windowMean(losses, end: losses.count, window: 20)
-        learningStart = losses.indices.first { windowMean(losses, end: $0 + 1, window: 20) < ln10 - 0.1 && $0 + 1 >= min(20, losses.count) }
-            .map { $0 + 1 }
-        stalled = learningStart == nil && abs(final - ln10) < 0.05
-    }
-
-    /// The 20-batch window with the lowest mean loss: (its last batch, its mean).
-    var bestWindow: (end: Int, loss: Double) {
-        let means = (min(20, losses.count)...max(1, losses.count)).map { ($0, windowMean(losses, end: $0, window: 20)) }
-        return means.min { $0.1 < $1.1 } ?? (losses.count, final)
-    }
-}
-
-/// Mean, standard deviation and range of a few numbers.
-struct Spread {
-    let mean: Double, std: Double, min: Double, max: Double
-    init(_ values: [Double]) {
-        mean = values.reduce(0, +) / Double(values.count)
-        let m = mean
-        std = values.count > 1 ? (values.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(values.count - 1)).squareRoot() : 0
-        min = values.min() ?? 0
-        max = values.max() ?? 0
-    }
-}
-
-/// Receptive field of one output pixel of two stacked 3x3 convolutions and of one 5x5, measured by
-/// backpropagating that pixel to the input and counting the rows with a non-zero gradient.
-func measuredReceptiveField() -> (twoThrees: Int, oneFive: Int) {
-    func extent(_ layers: [Conv2d]) -> Int {
-        let size = 11
-        let input = Tensor.randn([1, 4, size, size], requiresGrad: true)
-        var x = input
-        for layer in layers { x = layer(x) }
-        var mask = [Float](repeating: 0, count: x.count)
-        mask[(size / 2) * size + size / 2] = 1                  // channel 0, centre pixel
-        (x * Tensor(mask, shape: x.shape)).sum().backward()
-        let grad = input.grad!.scalars
-        let rows = (0..<size).filter { r in (0..<4).contains { c in (0..<size).contains { grad[(c * size + r) * size + $0] != 0 } } }
-        return rows.count
-    }
-    let twoThrees = extent([Conv2d(4, 4, kernelSize: 3, padding: 1), Conv2d(4, 4, kernelSize: 3, padding: 1)])
-    let oneFive = extent([Conv2d(4, 4, kernelSize: 5, padding: 2)])
-    return (twoThrees, oneFive)
 }
 
 Exercise1.main()

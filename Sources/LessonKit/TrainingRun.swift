@@ -22,6 +22,18 @@ public struct TrainingRun {
 
     /// Called after every training step (see `Trainer.onBatch`): lessons that watch the loss live set it.
     public var onBatch: ((BatchReport) -> Void)?
+    /// Passed to the trainer: runs around every training step (see `Trainer.aroundStep`).
+    public var aroundStep: ((_ step: Int, _ body: () -> (loss: Double, correct: Int)) -> (loss: Double, correct: Int))?
+    /// The optimiser over the model's parameters; nil means Adam at `--lr`. Only Adam's state is
+    /// saved for `--resume` (the resume file's format holds Adam's moments).
+    public var makeOptimizer: (([Tensor]) -> any Optimizer)?
+    /// Settings beyond the shared ones that decide whether a saved run can stand in for this one
+    /// (Exercise 1 adds the optimiser when it is not Adam).
+    public var extraSettings: [String: String] = [:]
+    /// Asked after every step, as Ctrl-C is: true stops training there, saves the state for
+    /// `--resume` (Adam only), evaluates the model as it stands on the test set and returns that
+    /// history, so the lesson can finish with what it has (Exercise 1's `--stop-on-stall`).
+    public var stopEarly: (() -> Bool)?
 
     /// The files' name: the checkpoint name, plus the dataset when it is not MNIST and "quick" for
     /// the quick preset ("resnet18", "resnet18-fashion-mnist", "resnet18-quick"). Why: runs with
@@ -42,7 +54,7 @@ public struct TrainingRun {
         ["model": name, "seed": String(seed), "epochs": String(epochs), "lr": String(data.options.lr),
          "batch_size": String(data.options.batchSize), "dataset": data.kind.rawValue,
          "quick": String(data.quick), "batches_per_epoch": String(data.batchesPerEpoch()),
-         "test_images": String(data.test.count)]
+         "test_images": String(data.test.count)].merging(extraSettings) { _, extra in extra }
     }
 
     /// Builds the model from this run's seed, then reuses a saved run with the same settings when
@@ -67,12 +79,15 @@ public struct TrainingRun {
     /// are left as they were.
     public func train(_ model: any Module, narrate: @escaping (String) -> Void) throws -> TrainingHistory {
         var history = TrainingHistory(model: name, settings: settings)
-        let optimizer = Adam(model.parameters(), lr: data.options.lr)
+        let optimizer = makeOptimizer?(model.parameters()) ?? Adam(model.parameters(), lr: data.options.lr)
         let trainer = Trainer(model: model, optimizer: optimizer, progress: ProgressReporter())
         let batches = data.batchesPerEpoch()
         var position: TrainingPosition?
         if data.options.resume, FileManager.default.fileExists(atPath: resumePath) {
-            let (saved, savedHistory) = try ResumeCheckpoint.load(from: resumePath, into: model, optimizer: optimizer)
+            guard let adam = optimizer as? Adam else {
+                throw CoreError("--resume: only runs trained with Adam can be resumed (the resume file holds Adam's state). Drop --resume to train \(displayName) from the start.")
+            }
+            let (saved, savedHistory) = try ResumeCheckpoint.load(from: resumePath, into: model, optimizer: adam)
             let differences = ResumeState.differences(saved: savedHistory.settings, current: settings)
             guard differences.isEmpty else {
                 throw CoreError("--resume: \(resumePath) was saved by a run with other settings: "
@@ -98,8 +113,10 @@ public struct TrainingRun {
 
         Interrupt.beginTraining()
         defer { Interrupt.endTraining() }
-        trainer.shouldStop = { Interrupt.requested }
+        let stopEarly = self.stopEarly
+        trainer.shouldStop = { Interrupt.requested || stopEarly?() == true }
         trainer.onBatch = onBatch
+        trainer.aroundStep = aroundStep
         let outcome: Trainer.Outcome
         do {
             outcome = try trainer.run(train: loader, test: testLoader, epochs: epochs, maxBatches: data.maxBatches,
@@ -116,7 +133,13 @@ public struct TrainingRun {
         }
         switch outcome {
         case let .interrupted(stopped):
-            try ResumeCheckpoint.save(model: model, optimizer: optimizer, position: stopped, history: history, to: resumePath)
+            guard let adam = optimizer as? Adam else {
+                if !Interrupt.requested { return evaluated(model, history, testLoader) }
+                FileHandle.standardError.write(Data("\(Interrupt.signalDescription ?? "A stop request"): \(displayName) stopped at epoch \(stopped.epoch) of \(epochs), after batch \(stopped.batch). Only runs trained with Adam can be saved for --resume, so nothing was saved.\n".utf8))
+                throw ExitCode(130)
+            }
+            try ResumeCheckpoint.save(model: model, optimizer: adam, position: stopped, history: history, to: resumePath)
+            if !Interrupt.requested { return evaluated(model, history, testLoader) }
             let why = Interrupt.signalDescription ?? "A stop request"
             FileHandle.standardError.write(Data("""
             \(why): \(displayName) stopped at epoch \(stopped.epoch) of \(epochs), after batch \(stopped.batch) of \(Format.thousands(batches)).
@@ -140,6 +163,16 @@ public struct TrainingRun {
                 throw ExitCode(130)
             }
         }
+        return history
+    }
+
+    /// `history` of a run stopped early (`stopEarly`), with the test predictions of the model as it stands.
+    func evaluated(_ model: any Module, _ history: TrainingHistory, _ test: DataLoader) -> TrainingHistory {
+        var history = history
+        let (predicted, labels) = Trainer.predictions(model, test)
+        let correct = zip(predicted, labels).filter { $0 == $1 }.count
+        (history.testCorrect, history.testTotal, history.testPredictions) = (correct, labels.count, predicted)
+        history.testAccuracy = labels.isEmpty ? 0 : Double(correct) / Double(labels.count)
         return history
     }
 

@@ -30,6 +30,10 @@ public final class Trainer {
     /// Called after every training step with that batch's numbers, so a lesson can watch the
     /// loss live (the VGG lesson watches for the stall at ln 10).
     public var onBatch: ((BatchReport) -> Void)?
+    /// Runs each training step (`body`), given the step's number (1-based over all epochs), so a lesson
+    /// can look inside chosen steps: trace the forward pass with forward hooks, compare the weights
+    /// before and after the update (Exercise 1's watch). It must call `body` exactly once and return its result.
+    public var aroundStep: ((_ step: Int, _ body: () -> (loss: Double, correct: Int)) -> (loss: Double, correct: Int))?
     /// Records the resident memory of the process in each epoch's record (`residentMB`).
     public var recordsMemory = true
 
@@ -158,7 +162,8 @@ public final class Trainer {
         while batch < totalBatches, let (images, labels) = iterator.next() {
             batch += 1
             if batch == resumedBatches + 2 { timingStart = Date() }
-            let (loss, hits) = step(images, labels)
+            let stepNumber = history.batchLosses.count + 1
+            let (loss, hits) = aroundStep.map { $0(stepNumber) { self.step(images, labels) } } ?? step(images, labels)
             guard loss.isFinite else {
                 progress?.finish()
                 throw TrainingDiverged(loss: loss, epoch: epoch, batch: batch, totalBatches: totalBatches,

@@ -248,6 +248,23 @@ nonisolated(unsafe) private let initialWeights: StateDict = {
         #expect(resumed.history.epochs.map(\.accuracy) == reference.history.epochs.map(\.accuracy))
     }
 
+    /// `Trainer.aroundStep` (Exercise 1's watch) is given every step's number across epochs, and
+    /// a wrapper that only calls the step leaves the run bit for bit as it was.
+    @Test func aroundStepSeesEveryStepAndChangesNothing() throws {
+        let reference = try SmallRun(initial: initialWeights)
+        #expect(try reference.run().isCompleted)
+        let watched = try SmallRun(initial: initialWeights)
+        var seen: [Int] = []
+        watched.trainer.aroundStep = { step, body in
+            seen.append(step)
+            return body()
+        }
+        #expect(try watched.run().isCompleted)
+        #expect(seen == Array(1...10))
+        #expect(watched.history.batchLosses.map(\.bitPattern) == reference.history.batchLosses.map(\.bitPattern))
+        expectBitIdentical(watched.model.stateDict(), reference.model.stateDict())
+    }
+
     @Test func fitThrowsWhenStoppedAndTrainEpochIgnoresTheStopRequest() throws {
         let run = try SmallRun(initial: initialWeights)
         run.trainer.shouldStop = { true }
