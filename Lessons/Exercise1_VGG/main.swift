@@ -47,8 +47,9 @@ struct Exercise1: ParsableCommand {
 
     func run() throws {
         runLesson(common) {
-            let lesson = try common.apply(lesson: "Exercise1_VGG")
+            let lesson = try common.apply(lesson: "Exercise1_VGG", training)
             let data = try LessonData.load(training)
+            try announcePlan(lesson, data: data)
             try runLessonBody(lesson, data: data)
             try lesson.writeReport()
         }
