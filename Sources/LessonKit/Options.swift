@@ -119,7 +119,7 @@ public struct TrainingOptions: ParsableArguments {
 }
 
 /// `--dataset mnist|fashion-mnist`.
-public enum DatasetChoice: String, ExpressibleByArgument, CaseIterable {
+public enum DatasetChoice: String, ExpressibleByArgument, CaseIterable, Sendable {
     case mnist
     case fashionMnist = "fashion-mnist"
 

@@ -53,7 +53,7 @@ public struct PlanSummary: Codable, Equatable, Sendable {
         var lines: [String] = []
         for entry in training {
             var line = "  - trains \(entry.displayName): about \(Format.duration(entry.seconds))"
-            if let perBatch = entry.secondsPerBatch { line += " (measured \(Format.fixed(perBatch, 3)) s per batch)" }
+            if let perBatch = entry.secondsPerBatch { line += " (\(Format.fixed(perBatch, 3)) s per batch, timed just now)" }
             if let reason = entry.reason { line += "; \(reason)" }
             lines.append(line)
         }
