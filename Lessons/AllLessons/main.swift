@@ -25,6 +25,7 @@ struct AllLessons: ParsableCommand {
 
         Examples:
           swift run AllLessons --quick
+          swift run AllLessons --plan            (the plan only: what would be trained, and for how long)
           swift run AllLessons
           swift run AllLessons --dataset fashion-mnist --quick
           swift run AllLessons --resume          (after Ctrl-C)
@@ -32,6 +33,9 @@ struct AllLessons: ParsableCommand {
 
     @OptionGroup var common: RunOptions
     @OptionGroup var training: TrainingOptions
+
+    @Flag(name: .customLong("plan"), help: "Print the day's plan (what each lesson trains or reuses, timed on this machine) and stop.")
+    var planAndStop = false
 
     func run() throws {
         do {
@@ -43,41 +47,74 @@ struct AllLessons: ParsableCommand {
         }
     }
 
+    var outputURL: URL { URL(fileURLWithPath: common.output, isDirectory: true) }
+
     func runDay() throws {
         _ = try OutputFolder.prepare(common.output, lesson: ".")
-        let folder = try binFolder()
+        let bin = try binFolder()
         let stops = StopRequests()
+        var times = DayTimes.load(output: outputURL)
+        let plan = try makePlan(bin: bin, times: times)
+        printPlan(plan)
+        if planAndStop { return }
+        var finished: [(name: String, seconds: Double)] = []
+        for (index, step) in plan.steps.enumerated() {
+            let seconds = try runStep(step, number: index + 1, of: plan.steps.count, bin: bin, stops: stops)
+            finished.append((step.lesson.name, seconds))
+            times.record(step.lesson, dataset: training.datasetFlag, quick: training.quick, wallSeconds: seconds, trainingSeconds: step.seconds)
+            try times.save(output: outputURL)
+        }
+        print("\nThe day took " + Format.duration(finished.reduce(0) { $0 + $1.seconds }) + ": "
+              + finished.map { "\($0.name) \(Format.duration($0.seconds))" }.joined(separator: ", ") + ".")
+        try writeIndex()
+    }
+
+    /// Each lesson's own plan, with the other work its last run here took.
+    func makePlan(bin: URL, times: DayTimes) throws -> DayPlan {
         print("Planning the day: timing a few training steps of each network that will be trained...")
-        let plan = DayPlan(try DayLesson.day.map { lesson in (lesson, try planEntries(lesson, bin: folder)) })
-        print("\nThe day on this machine (\(machineName()), \(common.threads) thread\(common.threads == 1 ? "" : "s")):")
+        fflush(nil)
+        let known = Dictionary(uniqueKeysWithValues: DayLesson.day.compactMap { lesson in
+            times.otherWork[key(lesson)].map { (lesson.name, $0) }
+        })
+        return DayPlan(try DayLesson.day.map { lesson in (lesson, try planEntries(lesson, bin: bin)) }, otherWork: known)
+    }
+
+    func printPlan(_ plan: DayPlan) {
+        let threads = common.threads == 1 ? "1 thread" : "\(common.threads) threads"
+        print("\nThe day on this machine (\(machineName()), \(threads)):")
         print(plan.lines().joined(separator: "\n"))
-        print("Expected training time: about \(Format.duration(plan.totalSeconds)) in all (timed just now; charts and "
-              + "measurements without training add a few minutes).")
-        if !training.quick && plan.totalSeconds > PlanSummary.quickHintSeconds {
+        if plan.otherWorkKnown {
+            print("Expected time: about \(Format.duration(plan.totalSeconds)) in all (training timed just now, the rest as long as it took last time here).")
+        } else {
+            print("Expected training time: about \(Format.duration(plan.trainingSeconds)) (timed just now); the lessons' other work "
+                  + "(narration, evaluation, charts) comes on top and is timed by this run for the next plan.")
+        }
+        if !training.quick && plan.trainingSeconds > PlanSummary.quickHintSeconds {
             print("For the whole day in a few minutes on a subset of the data: \(Interrupt.command(adding: "--quick"))")
         }
         fflush(nil)
-        var finished: [(String, Double)] = []
-        for (index, step) in plan.steps.enumerated() {
-            let lesson = step.lesson
-            let expected = step.seconds > 0 ? ", expected about \(Format.duration(step.seconds)) of training" : ""
-            print("\n▶ [\(index + 1)/\(plan.steps.count)] \(lesson.name) starts\(expected)")
-            fflush(nil)
-            let started = Date()
-            let status = try stops.run(folder.appendingPathComponent(lesson.name).path, arguments: arguments(for: lesson))
-            let seconds = Date().timeIntervalSince(started)
-            print("■ [\(index + 1)/\(plan.steps.count)] \(lesson.name) ended after \(Format.duration(seconds)) (\(status.description))")
-            fflush(nil)
-            guard status.succeeded else {
-                try writeIndex()
-                throw stop(at: lesson, status: status, stopRequested: stops.requested)
-            }
-            finished.append((lesson.name, seconds))
-        }
-        print("\nThe day took " + Format.duration(finished.reduce(0) { $0 + $1.1 }) + ": "
-              + finished.map { "\($0.0) \(Format.duration($0.1))" }.joined(separator: ", ") + ".")
-        try writeIndex()
     }
+
+    /// Runs one lesson between a start and an end line; returns its seconds, or throws the day's stop.
+    func runStep(_ step: DayPlan.Step, number: Int, of count: Int, bin: URL, stops: StopRequests) throws -> Double {
+        let lesson = step.lesson
+        let what = step.otherWork == nil ? " of training" : ""
+        let expected = step.totalSeconds > 0 ? ", expected about \(Format.duration(step.totalSeconds))\(what)" : ""
+        print("\n▶ [\(number)/\(count)] \(lesson.name) starts\(expected)")
+        fflush(nil)
+        let started = Date()
+        let status = try stops.run(bin.appendingPathComponent(lesson.name).path, arguments: arguments(for: lesson))
+        let seconds = Date().timeIntervalSince(started)
+        print("■ [\(number)/\(count)] \(lesson.name) ended after \(Format.duration(seconds)) (\(status.description))")
+        fflush(nil)
+        guard status.succeeded else {
+            try writeIndex()
+            throw stop(at: lesson, status: status, stopRequested: stops.requested)
+        }
+        return seconds
+    }
+
+    func key(_ lesson: DayLesson) -> String { DayTimes.key(lesson, dataset: training.datasetFlag, quick: training.quick) }
 
     /// The flags for one lesson; --resume only while an interrupted run is waiting in --output.
     func arguments(for lesson: DayLesson) -> [String] {
@@ -135,7 +172,7 @@ struct AllLessons: ParsableCommand {
     }
 
     func writeIndex() throws {
-        let output = URL(fileURLWithPath: common.output, isDirectory: true)
+        let output = outputURL
         let text = DayIndex.markdown(output: output, lessons: DayLesson.day, dataset: training.datasetFlag, quick: training.quick)
         let url = output.appendingPathComponent("index.md")
         try AtomicFile.write(Data(text.utf8), to: url.path)

@@ -59,30 +59,41 @@ public struct DayPlan {
         public let entries: [PlanEntry]
         /// Networks trained by an earlier lesson of the day: stem -> that lesson's title.
         public let trainedEarlier: [String: String]
+        /// Seconds of the lesson's other work (narration, evaluation, charts) the last time it ran
+        /// here, if it did.
+        public let otherWork: Double?
 
+        /// Expected training seconds.
         public var seconds: Double { entries.filter { $0.trains && trainedEarlier[$0.stem] == nil }.reduce(0) { $0 + $1.seconds } }
+        /// Expected seconds in all: training and, when known, the other work.
+        public var totalSeconds: Double { seconds + (otherWork ?? 0) }
     }
 
     public let steps: [Step]
 
-    public init(_ plans: [(DayLesson, [PlanEntry])]) {
+    /// `otherWork`: seconds by lesson name, from `DayTimes`.
+    public init(_ plans: [(DayLesson, [PlanEntry])], otherWork: [String: Double] = [:]) {
         var trainedBy: [String: String] = [:]
         steps = plans.map { lesson, entries in
             var earlier: [String: String] = [:]
             for entry in entries where entry.trains {
                 if let other = trainedBy[entry.stem] { earlier[entry.stem] = other } else { trainedBy[entry.stem] = lesson.title }
             }
-            return Step(lesson: lesson, entries: entries, trainedEarlier: earlier)
+            return Step(lesson: lesson, entries: entries, trainedEarlier: earlier, otherWork: otherWork[lesson.name])
         }
     }
 
-    public var totalSeconds: Double { steps.reduce(0) { $0 + $1.seconds } }
+    public var trainingSeconds: Double { steps.reduce(0) { $0 + $1.seconds } }
+    public var totalSeconds: Double { steps.reduce(0) { $0 + $1.totalSeconds } }
+    /// Whether every lesson's other work is known from an earlier run here.
+    public var otherWorkKnown: Bool { steps.allSatisfy { $0.otherWork != nil } }
 
     /// One line per lesson: what it trains and reuses and the expected training time.
     public func lines() -> [String] {
         steps.enumerated().map { index, step in
             let head = "  \(index + 1). \(step.lesson.name.padding(toLength: 26, withPad: " ", startingAt: 0))"
-            guard step.lesson.trains else { return head + "no training (a minute or less)" }
+            let other = step.otherWork.map { " + \(Format.duration($0)) of other work (last run here)" } ?? ""
+            guard step.lesson.trains else { return head + (step.otherWork.map { "no training; \(Format.duration($0)) last time" } ?? "no training") }
             var parts: [String] = []
             for entry in step.entries {
                 if let other = step.trainedEarlier[entry.stem] {
@@ -94,7 +105,7 @@ public struct DayPlan {
                 }
             }
             let time = step.seconds > 0 ? "about \(Format.duration(step.seconds)) of training" : "nothing to train"
-            return head + time + ": " + parts.joined(separator: ", ")
+            return head + time + other + ": " + parts.joined(separator: ", ")
         }
     }
 }
@@ -185,5 +196,43 @@ public enum DayIndex {
         let root = output.standardizedFileURL.path + "/"
         let path = url.standardizedFileURL.path
         return path.hasPrefix(root) ? String(path.dropFirst(root.count)) : path
+    }
+}
+
+/// How long each lesson's work other than training took the last time `AllLessons` ran it here
+/// (its wall time minus the training its plan expected), by lesson and run folder, kept in
+/// `<output>/checkpoints/lesson-times.json`; the next plan adds it to the measured training time.
+public struct DayTimes: Codable, Equatable {
+    /// Seconds of narration, evaluation and charts, keyed "Exercise3_ResNet18/quick".
+    public var otherWork: [String: Double] = [:]
+
+    public init() {}
+
+    public static func url(output: URL) -> URL {
+        ResumeState.checkpointsFolder(output: output).appendingPathComponent("lesson-times.json")
+    }
+
+    /// The saved times, or none when there is no file or it cannot be read (they are only an estimate).
+    public static func load(output: URL) -> DayTimes {
+        guard let data = FileManager.default.contents(atPath: url(output: output).path),
+              let times = try? JSONDecoder().decode(DayTimes.self, from: data) else { return DayTimes() }
+        return times
+    }
+
+    public func save(output: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try FileManager.default.createDirectory(at: ResumeState.checkpointsFolder(output: output), withIntermediateDirectories: true)
+        try AtomicFile.write(try encoder.encode(self), to: DayTimes.url(output: output).path)
+    }
+
+    public static func key(_ lesson: DayLesson, dataset: DatasetChoice?, quick: Bool) -> String {
+        let base = URL(fileURLWithPath: "/", isDirectory: true)
+        return String(lesson.folder(output: base, dataset: dataset, quick: quick).path.dropFirst())
+    }
+
+    /// Records a lesson's wall time, less the training its plan expected.
+    public mutating func record(_ lesson: DayLesson, dataset: DatasetChoice?, quick: Bool, wallSeconds: Double, trainingSeconds: Double) {
+        otherWork[DayTimes.key(lesson, dataset: dataset, quick: quick)] = max(0, wallSeconds - trainingSeconds)
     }
 }

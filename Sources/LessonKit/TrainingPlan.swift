@@ -96,8 +96,9 @@ public enum TrainingPlan {
             let batches = Double(data.batchesPerEpoch() * run.epochs)
             // Testing costs about a third of a training step per image.
             let testing = seconds / 3 * Double(data.test.count) / Double(data.options.batchSize)
-            let reason = state.reasonToTrain(displayName: run.displayName, checkpoint: run.displayPath(run.checkpointPath),
-                                             display: run.displayPath)
+            let resuming = data.options.resume && FileManager.default.fileExists(atPath: run.resumePath)
+            let reason = resuming ? "continues the interrupted run saved in \(run.displayPath(run.resumePath)) (the time is for the whole run)"
+                : state.reasonToTrain(displayName: run.displayName, checkpoint: run.displayPath(run.checkpointPath), display: run.displayPath)
             return PlanEntry(stem: run.fileStem, displayName: run.displayName, action: "train", reason: reason,
                              seconds: seconds * batches + testing, secondsPerBatch: seconds)
         }

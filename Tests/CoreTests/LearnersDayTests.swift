@@ -166,6 +166,21 @@ private func tinyModel() -> Linear { Random.withSeed(1) { Linear(4, 2) } }
         #expect(plan.lines()[1].contains("reuses resnet18 (from \(lessons[2].title))"))
     }
 
+    @Test func theLastRunsOtherWorkIsAddedToTheNextPlan() throws {
+        let output = try scratchFolder()
+        let lesson = DayLesson.day[2]
+        var times = DayTimes()
+        times.record(lesson, dataset: nil, quick: true, wallSeconds: 280, trainingSeconds: 140)
+        try times.save(output: output)
+        let loaded = DayTimes.load(output: output)
+        #expect(loaded.otherWork == ["Exercise3_ResNet18/quick": 140])
+        let plan = DayPlan([(lesson, [entry("resnet18-quick", "train", 140)])], otherWork: [lesson.name: 140])
+        #expect(plan.totalSeconds == 280 && plan.trainingSeconds == 140 && plan.otherWorkKnown)
+        #expect(plan.lines()[0].contains("+ 2 min 20 s of other work (last run here)"), "\(plan.lines())")
+        try Data("not json".utf8).write(to: DayTimes.url(output: output))
+        #expect(DayTimes.load(output: output).otherWork.isEmpty)
+    }
+
     @Test func eachLessonGetsTheSharedFlagsItTakes() throws {
         let common = try RunOptions.parse(["--seed", "3", "--threads", "1", "--output", "o"])
         let training = try TrainingOptions.parse(["--quick", "--epochs", "2", "--resume"])
