@@ -90,7 +90,7 @@ struct AllLessons: ParsableCommand {
                   + "(narration, evaluation, charts) comes on top and is timed by this run for the next plan.")
         }
         if !training.quick && plan.trainingSeconds > PlanSummary.quickHintSeconds {
-            print("For the whole day in a few minutes on a subset of the data: \(Interrupt.command(adding: "--quick"))")
+            print("For the whole day on a subset of the data: \(Interrupt.command(adding: "--quick"))")
         }
         fflush(nil)
     }

@@ -144,7 +144,8 @@ public enum Interrupt {
         var flags = Array(arguments.dropFirst())
         if !flags.contains(flag) { flags.append(flag) }
         let name = URL(fileURLWithPath: program).lastPathComponent
-        let head = program.contains("/.build/") ? "swift run \(name)" : program
+        // `swift run X` runs .build/<configuration>/X: give the learner the command they typed.
+        let head = program.hasPrefix(".build/") || program.contains("/.build/") ? "swift run \(name)" : program
         return ([head] + flags).map(shellQuoted).joined(separator: " ")
     }
 

@@ -122,6 +122,7 @@ private func tinyModel() -> Linear { Random.withSeed(1) { Linear(4, 2) } }
     @Test func theQuickCommandKeepsTheFlags() {
         #expect(Interrupt.command(adding: "--quick", arguments: ["/p/.build/debug/Exercise3_ResNet18", "--seed", "2"])
                 == "swift run Exercise3_ResNet18 --seed 2 --quick")
+        #expect(Interrupt.command(adding: "--quick", arguments: [".build/debug/AllLessons", "--plan"]) == "swift run AllLessons --plan --quick")
     }
 }
 
