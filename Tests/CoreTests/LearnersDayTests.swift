@@ -184,7 +184,7 @@ private func tinyModel() -> Linear { Random.withSeed(1) { Linear(4, 2) } }
 
     @Test func eachLessonGetsTheSharedFlagsItTakes() throws {
         let common = try RunOptions.parse(["--seed", "3", "--threads", "1", "--output", "o"])
-        let training = try TrainingOptions.parse(["--quick", "--epochs", "2", "--resume"])
+        let training = try TrainingOptions.parse(["--quick", "--epochs", "2"])
         let day = Dictionary(uniqueKeysWithValues: DayLesson.day.map { ($0.name, $0) })
         #expect(day["Exercise2_Residual"]!.arguments(common, training, resume: true) == ["--seed", "3", "--threads", "1", "--output", "o"])
         let depth = day["DepthStudy"]!.arguments(common, training, resume: true)
