@@ -105,14 +105,20 @@ public enum TrainingPlan {
         return PlanSummary(lesson: lesson, entries: entries)
     }
 
+    /// The largest batch the plan times; a larger one is timed at this size and scaled, so that the
+    /// plan never allocates a batch the machine cannot hold (training refuses those with a message).
+    static let largestTimedBatch = 64
+
     /// Seconds per training step (forward, backward, Adam) on one batch: one warm-up and two timed steps.
     public static func secondsPerBatch(_ make: () -> any Module, data: LessonData) -> Double {
-        Random.withSeed(0x7133) {
+        let batch = min(data.options.batchSize, data.train.count)
+        let timed = min(batch, largestTimedBatch)
+        return Random.withSeed(0x7133) {
             let model = make()
             model.train()
             let optimizer = Adam(model.parameters(), lr: data.options.lr)
             let lossFunction = CrossEntropyLoss()
-            let (images, labels) = data.train.gather(Array(0..<min(data.options.batchSize, data.train.count)))
+            let (images, labels) = data.train.gather(Array(0..<timed))
             var start = Date()
             for step in 0..<3 {
                 if step == 1 { start = Date() }
@@ -121,7 +127,7 @@ public enum TrainingPlan {
                 loss.backward()
                 optimizer.step()
             }
-            return Date().timeIntervalSince(start) / 2
+            return Date().timeIntervalSince(start) / 2 * Double(batch) / Double(timed)
         }
     }
 
