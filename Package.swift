@@ -7,7 +7,7 @@ let optimisedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration
 
 let lessons = [
     "Exercise1_VGG", "Exercise2_Residual", "Exercise3_ResNet18", "Exercise4_PlainVsResidual",
-    "Exercise5_GradientFlow", "MiniChallenge", "DepthStudy",
+    "Exercise5_GradientFlow", "MiniChallenge", "DepthStudy", "AllLessons",
 ]
 
 let package = Package(

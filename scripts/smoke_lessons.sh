@@ -34,8 +34,9 @@ for entry in "${lessons[@]}"; do
         failures=$((failures + 1))
         continue
     fi
-    folder="$out/$name"
-    [ "$name" = DepthStudy ] && folder=$(ls -d "$out"/DepthStudy* | head -1)
+    # --quick runs write to <Lesson>/quick/ (each dataset and preset has its own folder).
+    report=$(find "$out/$name" -name report.md 2>/dev/null | head -1)
+    folder=$(dirname "${report:-$out/$name/report.md}")
     if [ ! -s "$folder/report.md" ] || ! ls "$folder"/*.png >/dev/null 2>&1; then
         echo "smoke: $name ran but did not write report.md and a PNG in $folder" >&2
         failures=$((failures + 1))

@@ -20,12 +20,16 @@ struct DepthStudy: ParsableCommand {
         discussion: """
         Trains a plain and a residual network at each depth (6n + 2 layers: 8, 14, 20, 32, ...) with the \
         same data order, optimiser and number of iterations, then charts training and test error \
-        against iterations (the paper's Figure 6) and against depth. The default schedule is sized \
-        from a measured time per iteration to take about --minutes on this machine.
+        against iterations (the paper's Figure 6) and against depth. The default schedule is a fixed \
+        \(Format.thousands(DepthStudy.defaultIterations)) iterations per network, so the same seed gives the same \
+        numbers on any machine; the lesson prints how long that should take here, measured before it starts. \
+        --minutes instead sizes the schedule to a time budget on this machine. Here --quick means depths 8 and \
+        20, 120 iterations of 32 images, test error on 250 images (1,000 at the end); --dataset defaults to \
+        fashion-mnist (MNIST is too easy to show much).
 
         Examples:
           swift run DepthStudy --quick              (depths 8 and 20, a few minutes)
-          swift run DepthStudy                      (depths 8, 14, 20, 32: ~1 hour)
+          swift run DepthStudy                      (depths 8, 14, 20, 32, 1,720 iterations each)
           swift run DepthStudy --no-batchnorm --quick
           swift run DepthStudy --depths 8,20,32,44,56 --minutes 120
           swift run DepthStudy --dataset mnist --iterations 2000 --threads 2
@@ -33,28 +37,18 @@ struct DepthStudy: ParsableCommand {
 
     @OptionGroup var common: RunOptions
 
-    @Option(help: "Dataset: fashion-mnist (default; MNIST is too easy to show much) or mnist.")
-    var dataset: DatasetChoice = .fashionMnist
-
-    @Option(name: .customLong("data-dir"), help: "Folder holding the dataset (default: the copy shipped in data/).")
-    var dataDir: String?
+    /// The shared flags: --dataset (fashion-mnist by default here: MNIST is too easy to show much),
+    /// --data-dir, --batch-size (64; 32 with --quick), --lr, --quick.
+    @OptionGroup var training: TrainingOptions
 
     @Option(help: "Depths to compare, 6n + 2 each, separated by commas (default 8,14,20,32; 8,20 with --quick).")
     var depths: String?
 
-    @Option(help: "Training iterations per network (default: sized from a measured time per iteration to fit --minutes).")
+    @Option(help: "Training iterations per network (default \(DepthStudy.defaultIterations); 120 with --quick).")
     var iterations: Int?
 
-    @Option(help: "Time budget in minutes for training all networks when --iterations is not given.")
-    var minutes: Double = 60
-
-    @Option(name: .customLong("batch-size"), help: "Images per training batch (default 64, as the other lessons; 32 with --quick).")
-    var batchSize: Int?
-
-    var batch: Int { batchSize ?? (quick ? 32 : 64) }
-
-    @Option(help: "Adam learning rate (the same for every network).")
-    var lr: Double = 0.001
+    @Option(help: "Instead of the fixed schedule, size the iterations to train all networks in about this many minutes on this machine (the numbers then depend on its speed).")
+    var minutes: Double?
 
     @Option(name: .customLong("eval-every"), help: "Measure test error on a fixed test subset every this many iterations (default: 20 points per run; 6 with --quick).")
     var evalEvery: Int?
@@ -65,8 +59,14 @@ struct DepthStudy: ParsableCommand {
     @Flag(name: .customLong("no-batchnorm"), help: "Build every network without BatchNorm, to see how the picture changes.")
     var noBatchNorm = false
 
-    @Flag(help: "The quick version: depths 8 and 20, 120 iterations of 32 images each, test error on 250 images.")
-    var quick = false
+    /// The schedule of the recorded run in docs/results.md: 1,720 iterations of 64 images (1.83
+    /// epochs of Fashion-MNIST) per network.
+    static let defaultIterations = 1_720
+
+    var quick: Bool { training.quick }
+    var batch: Int { training.batchSizeFlag ?? (quick ? 32 : 64) }
+    var dataset: DatasetChoice { training.datasetFlag ?? .fashionMnist }
+    var settings: DepthSettings { DepthSettings(lr: training.lr, batchSize: batch) }
 
     /// The depths of this run, parsed and checked in `validate`.
     var depthList: [Int] {
@@ -93,31 +93,28 @@ struct DepthStudy: ParsableCommand {
             throw ValidationError("--depths: \(deepest) is deeper than this study supports (at most 110).")
         }
         if let iterations, iterations < 10 { throw ValidationError("--iterations must be at least 10 (got \(iterations)).") }
-        guard minutes > 0, minutes.isFinite else { throw ValidationError("--minutes must be a positive number (got \(minutes)).") }
-        if let batchSize, batchSize < 2 { throw ValidationError("--batch-size must be at least 2 (got \(batch)); BatchNorm needs two images.") }
-        guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number (got \(lr)).") }
+        if let minutes, !(minutes > 0 && minutes.isFinite) { throw ValidationError("--minutes must be a positive number (got \(minutes)).") }
+        if iterations != nil && minutes != nil { throw ValidationError("give --iterations or --minutes, not both.") }
+        if batch < 2 { throw ValidationError("--batch-size must be at least 2 (got \(batch)); BatchNorm needs two images.") }
         if let evalEvery, evalEvery < 1 { throw ValidationError("--eval-every must be at least 1 (got \(evalEvery)).") }
         if let evalImages, evalImages < 10 { throw ValidationError("--eval-images must be at least 10 (got \(evalImages)).") }
-        if let dataDir {
-            var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: dataDir, isDirectory: &isFolder), isFolder.boolValue else {
-                throw ValidationError("--data-dir \(dataDir) is not a folder. Point it at a folder with the dataset, or leave it out to use data/.")
-            }
-        }
+        if training.epochs != nil { throw ValidationError("DepthStudy counts iterations, not epochs: use --iterations instead of --epochs.") }
+        if training.seeds != 1 { throw ValidationError("DepthStudy trains one seed per network; --seeds is not supported here (use --seed).") }
+        if training.resume { throw ValidationError("DepthStudy does not save resume checkpoints; --resume is not supported here (run it again, or with --quick).") }
     }
 
     func run() throws {
         runLesson(common) {
             // The variant without BatchNorm gets its own folder and report, so both can be compared.
-            let lesson = try common.apply(lesson: noBatchNorm ? "DepthStudy_noBN" : "DepthStudy")
+            let lesson = try common.apply(lesson: noBatchNorm ? "DepthStudy_noBN" : "DepthStudy", training,
+                                          defaultDataset: .fashionMnist)
             try runLessonBody(lesson)
             try lesson.writeReport()
         }
     }
 
     func runLessonBody(_ lesson: Narrator) throws {
-        DepthSettings.lr = lr
-        DepthSettings.batchSize = batch
+        let settings = self.settings
         let batchNorm = !noBatchNorm
         let suffix = batchNorm ? "" : "_nobn"
         let depthList = self.depthList
@@ -138,7 +135,7 @@ struct DepthStudy: ParsableCommand {
 
         // MARK: 2. Data and networks
         lesson.section("1. Data and networks")
-        let root = dataDir ?? defaultDataRoot()
+        let root = training.dataDir ?? defaultDataRoot()
         let kind = dataset.kind
         let train = try MNISTDataset(root: root, kind: kind, train: true)
         let fullTest = try MNISTDataset(root: root, kind: kind, train: false)
@@ -148,7 +145,7 @@ struct DepthStudy: ParsableCommand {
         lesson.say("""
         \(kind.displayName): \(Format.thousands(train.count)) training images of \(kind.classNames.count) classes \
         (\(kind.classNames.joined(separator: ", "))), padded to 32x32. Every network sees the same batches of \
-        \(batch) in the same order, starts from the same seed (\(common.seed)) and is trained with Adam at lr \(lr).
+        \(batch) in the same order, starts from the same seed (\(common.seed)) and is trained with Adam at lr \(training.lr).
         """)
         let depthText = depthList.map { d in "\(d) (n = \(CifarResNet.blocksPerStage(depth: d)!))" }.joined(separator: ", ")
         lesson.say("""
@@ -177,34 +174,32 @@ struct DepthStudy: ParsableCommand {
         lesson.section("2. The schedule")
         var secondsPerIteration: [Int: Double] = [:]   // by depth, residual (the slower of the two)
         for depth in depthList {
-            secondsPerIteration[depth] = measureIteration(depth: depth, batchNorm: batchNorm, data: train)
+            secondsPerIteration[depth] = measureIteration(depth: depth, batchNorm: batchNorm, data: train, settings: settings)
         }
         let perRound = depthList.reduce(0) { $0 + 2 * secondsPerIteration[$1]! }   // one iteration of every network
         let windowBatches = quick ? 20 : 50
-        let iterationCount: Int
-        if let iterations {
-            iterationCount = iterations
-        } else if quick {
-            iterationCount = 120
-        } else {
-            // Evaluation of the probe subset costs about a third of a training step per image.
-            let evalFraction = 20.0 * Double(probeSize) / Double(batch) / 3.0
-            let budget = minutes * 60 - perRound * (evalFraction + Double(finalTest.count) / Double(batch) / 3.0)
-            iterationCount = max(40, Int(max(budget, 0) / perRound) / 20 * 20)
-        }
+        let iterationCount = scheduledIterations(perRound: perRound, probeSize: probeSize, finalTestCount: finalTest.count)
         let every = evalEvery ?? max(1, iterationCount / (quick ? 6 : 20))
-        let estimate = perRound * Double(iterationCount)
-            + perRound / 3 * (Double(iterationCount / every) * Double(probeSize) + Double(finalTest.count)) / Double(batch)
+        let estimate = expectedSeconds(perRound: perRound, iterations: iterationCount, every: every,
+                                       probeSize: probeSize, finalTestCount: finalTest.count)
+        let timings = depthList.map { "\(Format.fixed(secondsPerIteration[$0]!, 3)) s at depth \($0)" }.joined(separator: ", ")
+        let threadsText = common.threads == 1 ? "1 thread" : "\(common.threads) threads"
         lesson.say("""
-        Measured here (\(common.threads) thread\(common.threads == 1 ? "" : "s")): one training iteration takes \
-        \(depthList.map { "\(Format.fixed(secondsPerIteration[$0]!, 3)) s at depth \($0)" }.joined(separator: ", ")) \
-        (residual network; the plain one is a little cheaper). \(iterations != nil ? "As asked with --iterations, " : (quick ? "In the quick version " : "To fit about \(Format.fixed(minutes, 0)) minutes, "))\
-        every network trains \(Format.thousands(iterationCount)) iterations (\(Format.fixed(Double(iterationCount * batch) / Double(train.count), 2)) \
-        epochs), test error is measured on the first \(Format.thousands(probeSize)) test images every \(every) iterations, \
-        and training error is the running error of the last \(windowBatches) batches. Estimated total: \(Format.duration(estimate)).
+        Measured here (\(threadsText)): one training iteration takes \(timings) (residual network; the plain \
+        one is a little cheaper). \(scheduleReason) every network trains \(Format.thousands(iterationCount)) iterations \
+        (\(Format.fixed(Double(iterationCount * batch) / Double(train.count), 2)) epochs), test error is measured on the \
+        first \(Format.thousands(probeSize)) test images every \(every) iterations, and training error is the running \
+        error of the last \(windowBatches) batches. Expected time on this machine, from the timings above: \
+        \(Format.duration(estimate)) for all \(2 * depthList.count) networks.
         """)
+        if !quick && estimate > PlanSummary.quickHintSeconds {
+            lesson.say("For a first look in a few minutes: \(Interrupt.command(adding: "--quick"))")
+        }
+        if training.planOnly {
+            try printPlan(depths: depthList, secondsPerIteration: secondsPerIteration, share: estimate / perRound)
+        }
         if !quick && iterationCount * batch < train.count {
-            lesson.say("That is less than one pass over the training data: this machine is slow for the study right now (the time per iteration above is what it measured), so expect a faint picture. More --minutes, or fewer --depths, give each network more iterations.")
+            lesson.say("That is less than one pass over the training data, so expect a faint picture: more --iterations (or --minutes), or fewer --depths, give each network more.")
         }
         if quick {
             lesson.say("This is the quick version: too short for the curves to settle, so read the numbers as a first glimpse. Drop --quick for the study.")
@@ -219,7 +214,7 @@ struct DepthStudy: ParsableCommand {
                 Random.manualSeed(common.seed)
                 let model = CifarResNet(depth: depth, residual: residual, batchNorm: batchNorm)
                 let run = try trainNetwork(model, data: train, probe: probe, finalTest: finalTest, iterations: iterationCount,
-                                    every: every, window: windowBatches)
+                                           every: every, window: windowBatches, settings: settings)
                 runs.append(run)
                 lesson.say("\(model.displayName.padding(toLength: 12, withPad: " ", startingAt: 0)) final training error \(percent(run.finalTrainError)), "
                            + "test error \(percent(run.finalTestError)) on \(Format.thousands(finalTest.count)) test images "
@@ -298,6 +293,7 @@ struct DepthStudy: ParsableCommand {
             findings.append("The comparison rests on training error, which overfitting cannot raise. For the record, the deepest networks' test error is \(signedGap(gapTest.0)) (plain) and \(signedGap(gapTest.1)) (residual) their training error.")
         }
         for finding in findings { lesson.say(finding) }
+        recordResults(lesson.results, plain: plain, residual: residual, iterations: iterationCount, findings: findings)
 
         // MARK: 8. Gradients at the first layer
         lesson.section("6. Is it vanishing gradients?")
@@ -321,23 +317,28 @@ struct DepthStudy: ParsableCommand {
             let shrink = p1.medianGradientRatio / p0.medianGradientRatio
             let resShrink = r1.medianGradientRatio / r0.medianGradientRatio
             if shrink > 0.1 {
+                let batchNormNote = batchNorm ? "With BatchNorm the backward signal does not vanish, as the paper's section 4.1 reports. " : ""
+                let plainDegrades = p1.finalTrainError - p0.finalTrainError > noise(p0.finalTrainError, p1.finalTrainError)
+                let plainVerb = plainDegrades ? "makes the deeper plain network train worse" : "limits the deeper plain network"
+                let residualDropsMore = resShrink < 1 && resShrink < shrink && r1.finalTrainError < p1.finalTrainError
+                let residualNote = residualDropsMore ? ", a larger drop than the plain networks' although the residual \(deep)-layer network trains better: the size of the gradient at the first layer is not what decides" : ""
+                let pathNote = min(shrink, resShrink) < 1 ? " (At depth \(deep) there are many more layers between the first one and the loss; a ratio that falls by a factor of a few is a longer path's normal share, not a vanishing signal.)" : ""
                 lesson.say("""
                 The plain \(deep)-layer network's first layer receives \(Format.fixed(shrink, 2))x the relative gradient \
-                (first/last) of the \(shallow)-layer one: \(shrink > 1.5 ? "more, not less" : shrink > 0.5 ? "of the same order" : "smaller, but not by orders of magnitude"). \
-                \(batchNorm ? "With BatchNorm the backward signal does not vanish, as the paper's section 4.1 reports. " : "")\
-                So whatever \(p1.finalTrainError - p0.finalTrainError > noise(p0.finalTrainError, p1.finalTrainError) ? "makes the deeper plain network train worse" : "limits the deeper plain network") here \
+                (first/last) of the \(shallow)-layer one: \(shrinkWords(shrink)). \
+                \(batchNormNote)So whatever \(plainVerb) here \
                 is not a gradient too small to reach its early layers: the difficulty lies in the optimisation landscape \
                 of the stacked layers, which is what the paper calls degradation. For the residual networks the same \
-                ratio is \(Format.fixed(resShrink, 2))x from depth \(shallow) to \(deep)\
-                \(resShrink < 1 && resShrink < shrink && r1.finalTrainError < p1.finalTrainError ? ", a larger drop than the plain networks' although the residual \(deep)-layer network trains better: the size of the gradient at the first layer is not what decides" : "").\
-                \(min(shrink, resShrink) < 1 ? " (At depth \(deep) there are many more layers between the first one and the loss; a ratio that falls by a factor of a few is a longer path's normal share, not a vanishing signal.)" : "")
+                ratio is \(Format.fixed(resShrink, 2))x from depth \(shallow) to \(deep)\(residualNote).\(pathNote)
                 """)
             } else {
+                let preventedBy = batchNorm ? "" : ", which is what BatchNorm prevents"
+                let separateHint = batchNorm ? "" : "Without BatchNorm, vanishing gradients and degradation come together; the paper's point is that with BatchNorm the first goes away and the second remains. Run without --no-batchnorm to separate them."
                 lesson.say("""
                 The plain \(deep)-layer network's first layer receives only \(sci(shrink)) times the relative gradient \
                 (first/last) of the \(shallow)-layer one: here the gradients *do* vanish with depth\
-                \(batchNorm ? "" : ", which is what BatchNorm prevents"). The residual networks keep \(Format.fixed(resShrink, 2))x: \
-                their shortcuts carry the gradient past the blocks. \(batchNorm ? "" : "Without BatchNorm, vanishing gradients and degradation come together; the paper's point is that with BatchNorm the first goes away and the second remains. Run without --no-batchnorm to separate them.")
+                \(preventedBy). The residual networks keep \(Format.fixed(resShrink, 2))x: \
+                their shortcuts carry the gradient past the blocks. \(separateHint)
                 """)
             }
         }
@@ -369,6 +370,70 @@ struct DepthStudy: ParsableCommand {
         ✓ Depth study complete
         """)
     }
+}
+
+// MARK: - The schedule
+
+extension DepthStudy {
+    /// Iterations per network: --iterations; else 120 with --quick; else, with --minutes, as many as
+    /// fit that budget at the measured speed; else the fixed default (the same on every machine).
+    func scheduledIterations(perRound: Double, probeSize: Int, finalTestCount: Int) -> Int {
+        if let iterations { return iterations }
+        if quick { return 120 }
+        guard let minutes else { return DepthStudy.defaultIterations }
+        // Evaluation of the probe subset costs about a third of a training step per image.
+        let evaluation = perRound * (20.0 * Double(probeSize) + Double(finalTestCount)) / Double(batch) / 3.0
+        let budget = minutes * 60 - evaluation
+        return max(40, Int(max(budget, 0) / perRound) / 20 * 20)
+    }
+
+    /// The start of the schedule sentence: where the iteration count comes from.
+    var scheduleReason: String {
+        if iterations != nil { return "As asked with --iterations," }
+        if quick { return "In the quick version" }
+        if let minutes { return "To fit about \(Format.fixed(minutes, 0)) min of training (--minutes)," }
+        return "In the fixed schedule of this study (the one docs/results.md records),"
+    }
+
+    /// Seconds to train and test every network: `perRound` per iteration of all of them, plus the
+    /// probe and final tests at about a third of a training step per image.
+    func expectedSeconds(perRound: Double, iterations: Int, every: Int, probeSize: Int, finalTestCount: Int) -> Double {
+        let testedImages = Double(iterations / every) * Double(probeSize) + Double(finalTestCount)
+        return perRound * Double(iterations) + perRound / 3 * testedImages / Double(batch)
+    }
+
+    /// `--plan-only`: the networks and their expected seconds as one JSON line, then stop.
+    func printPlan(depths: [Int], secondsPerIteration: [Int: Double], share: Double) throws -> Never {
+        let entries = [false, true].flatMap { residual in
+            depths.map { depth in
+                let name = (residual ? "ResNet-" : "plain-") + "\(depth)"
+                return PlanEntry(stem: "depthstudy-" + name.lowercased(), displayName: name, action: "train",
+                                 seconds: secondsPerIteration[depth]! * share, secondsPerBatch: secondsPerIteration[depth])
+            }
+        }
+        let plan = PlanSummary(lesson: noBatchNorm ? "DepthStudy_noBN" : "DepthStudy", entries: entries)
+        print(PlanSummary.marker + String(decoding: try plan.json(), as: UTF8.self))
+        fflush(nil)
+        throw ExitCode.success
+    }
+
+    /// The numbers the findings rest on, and the first finding as the takeaway, for results.json.
+    func recordResults(_ results: LessonResults, plain: [DepthRun], residual: [DepthRun], iterations: Int, findings: [String]) {
+        results.record("iterations_per_network", iterations)
+        results.record("depths", plain.map(\.depth))
+        results.record("plain_final_train_error", plain.map(\.finalTrainError))
+        results.record("plain_final_test_error", plain.map(\.finalTestError))
+        results.record("residual_final_train_error", residual.map(\.finalTrainError))
+        results.record("residual_final_test_error", residual.map(\.finalTestError))
+        results.takeaway = findings.first
+    }
+}
+
+/// How the plain networks' relative first-layer gradient changed from the shallowest to the deepest.
+func shrinkWords(_ shrink: Double) -> String {
+    if shrink > 1.5 { return "more, not less" }
+    if shrink > 0.5 { return "of the same order" }
+    return "smaller, but not by orders of magnitude"
 }
 
 // MARK: - Training one network
@@ -403,10 +468,10 @@ struct SavedRun: Codable {
 /// The lesson's own training loop (forward, loss, zero_grad, backward, step), because it also records
 /// the first layer's gradient between backward and step.
 func trainNetwork(_ model: CifarResNet, data: MNISTDataset, probe: MNISTDataset, finalTest: MNISTDataset,
-           iterations: Int, every: Int, window: Int) throws -> DepthRun {
+                  iterations: Int, every: Int, window: Int, settings: DepthSettings) throws -> DepthRun {
     // Same data order for every network: a loader with its own fixed generator.
-    let loader = DataLoader(data, batchSize: batchSizeOf(data), shuffle: true, generator: Generator(seed: 0x5eed))
-    let optimizer = Adam(model.parameters(), lr: DepthSettings.lr)
+    let loader = DataLoader(data, batchSize: settings.batchSize(for: data), shuffle: true, generator: Generator(seed: 0x5eed))
+    let optimizer = Adam(model.parameters(), lr: settings.lr)
     let lossFunction = CrossEntropyLoss()
     var run = DepthRun(depth: model.depth, residual: model.residual, model: model)
     var recent: [(wrong: Int, seen: Int)] = []
@@ -422,7 +487,7 @@ func trainNetwork(_ model: CifarResNet, data: MNISTDataset, probe: MNISTDataset,
             loss.backward()
             let value = Double(loss.item())
             guard value.isFinite else {
-                throw CoreError("\(model.displayName): the loss became \(value) at iteration \(iteration); training diverged. Try a smaller --lr (e.g. \(DepthSettings.lr / 10)).")
+                throw CoreError("\(model.displayName): the loss became \(value) at iteration \(iteration); training diverged. Try a smaller --lr (e.g. \(settings.lr / 10)).")
             }
             let wrong = zip(logits.argmax(dim: 1), labels).filter { $0 != $1 }.count
             recent.append((wrong, labels.count))
@@ -456,11 +521,11 @@ func trainNetwork(_ model: CifarResNet, data: MNISTDataset, probe: MNISTDataset,
 
 /// Seconds per training iteration of the residual network of this depth: 1 warm-up and 3 timed steps
 /// on a throwaway copy (the study's networks are built afresh from the seed).
-func measureIteration(depth: Int, batchNorm: Bool, data: MNISTDataset) -> Double {
+func measureIteration(depth: Int, batchNorm: Bool, data: MNISTDataset, settings: DepthSettings) -> Double {
     let model = CifarResNet(depth: depth, residual: true, batchNorm: batchNorm)
-    let optimizer = Adam(model.parameters(), lr: DepthSettings.lr)
+    let optimizer = Adam(model.parameters(), lr: settings.lr)
     let lossFunction = CrossEntropyLoss()
-    let (images, labels) = data.gather(Array(0..<batchSizeOf(data)))
+    let (images, labels) = data.gather(Array(0..<settings.batchSize(for: data)))
     var start = Date()
     for step in 0..<4 {
         if step == 1 { start = Date() }
@@ -472,13 +537,15 @@ func measureIteration(depth: Int, batchNorm: Bool, data: MNISTDataset) -> Double
     return Date().timeIntervalSince(start) / 3
 }
 
-/// Settings shared by the free functions (set once in `run`).
-enum DepthSettings {
-    nonisolated(unsafe) static var lr = 0.001
-    nonisolated(unsafe) static var batchSize = 64
+/// The training settings every network of the study shares, from the flags.
+struct DepthSettings {
+    let lr: Double
+    let batchSize: Int
+
+    /// The batch size, or the whole dataset when it is smaller.
+    func batchSize(for data: MNISTDataset) -> Int { min(batchSize, data.count) }
 }
 
-func batchSizeOf(_ data: MNISTDataset) -> Int { min(DepthSettings.batchSize, data.count) }
 
 func saveResults(_ runs: [DepthRun], to url: URL) throws {
     let saved = runs.map { SavedRun(depth: $0.depth, residual: $0.residual, batchNorm: $0.model.batchNorm,

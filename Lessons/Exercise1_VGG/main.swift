@@ -70,11 +70,12 @@ struct Exercise1: ParsableCommand {
 
     func run() throws {
         runLesson(common) {
-            let lesson = try common.apply(lesson: "Exercise1_VGG")
+            let lesson = try common.apply(lesson: "Exercise1_VGG", training)
             var options = training
             // TrainingOptions' default --lr is Adam's; SGD gets its own unless --lr was typed.
             if !CommandLine.arguments.contains(where: { $0 == "--lr" || $0.hasPrefix("--lr=") }) { options.lr = optimizer.defaultLR }
             let data = try LessonData.load(options)
+            try announcePlan(lesson, data: data)
             try runLessonBody(lesson, data: data)
             try lesson.writeReport()
         }

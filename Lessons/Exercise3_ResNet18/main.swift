@@ -31,8 +31,9 @@ struct Exercise3: ParsableCommand {
 
     func run() throws {
         runLesson(common) {
-            let lesson = try common.apply(lesson: "Exercise3_ResNet18")
+            let lesson = try common.apply(lesson: "Exercise3_ResNet18", training)
             let data = try LessonData.load(training)
+            try announcePlan(lesson, data: data)
             try runLessonBody(lesson, data: data)
             try lesson.writeReport()
         }

@@ -35,7 +35,8 @@ struct Exercise4: ParsableCommand {
         // Data and output folder are checked before the lesson says anything; a problem is one line on stderr.
         runLesson(common) {
             let data = try LessonData.load(training)
-            let lesson = try common.apply(lesson: "Exercise4_PlainVsResidual")
+            let lesson = try common.apply(lesson: "Exercise4_PlainVsResidual", training)
+            try announcePlan(lesson, data: data)
             try runLessonBody(lesson, data: data)
             try lesson.writeReport()
         }

@@ -35,7 +35,8 @@ struct Exercise5: ParsableCommand {
     func run() throws {
         runLesson(common) {
             let data = try LessonData.load(training)
-            let lesson = try common.apply(lesson: "Exercise5_GradientFlow")
+            let lesson = try common.apply(lesson: "Exercise5_GradientFlow", training)
+            try announcePlan(lesson, data: data)
             try runLessonBody(lesson, data: data)
             try lesson.writeReport()
         }

@@ -86,7 +86,8 @@ struct MiniChallenge: ParsableCommand {
     func run() throws {
         runLesson(common) {
             let data = try LessonData.load(training)
-            let lesson = try common.apply(lesson: "MiniChallenge")
+            let lesson = try common.apply(lesson: "MiniChallenge", training)
+            try announcePlan(lesson, data: data)
             try runLessonBody(lesson, data: data)
             try lesson.writeReport()
         }

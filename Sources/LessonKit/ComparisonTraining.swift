@@ -51,15 +51,17 @@ public struct ComparisonTrainer {
             let run = TrainingRun(name: checkpointName(name, seed: seed), displayName: displayName, seed: seed,
                                   epochs: epochs, data: data, output: output)
             let seedText = seeds > 1 ? " (seed \(seed))" : ""
-            let saved = FileManager.default.fileExists(atPath: run.checkpointPath)
-            let matching = saved && (try? TrainingHistory.load(from: run.historyPath))?.settings == run.settings
-            if !(reuseSaved && matching) {
+            Random.manualSeed(seed)
+            let candidate = make()
+            let saved = reuseSaved ? run.loadSaved(into: candidate) : (history: nil, reasonToTrain: nil)
+            let (model, history, reused): (M, TrainingHistory, Bool)
+            if let savedHistory = saved.history {
+                (model, history, reused) = (candidate, savedHistory, true)
+            } else {
                 var header = "\nTraining \(displayName)\(seedText) for \(epochs) epoch\(epochs == 1 ? "" : "s")"
-                if saved && reuseSaved { header += " (the saved run has other settings, so it is trained again and replaced)" }
+                if let reason = saved.reasonToTrain { header += " (\(reason))" }
                 narrator.say(header + "...")
-            }
-            let (model, history, reused) = try run.run(reuseSaved: reuseSaved, make) { [narrator] sentence in
-                narrator.say(sentence)
+                (model, history, reused) = try run.run(reuseSaved: false, make) { [narrator] sentence in narrator.say(sentence) }
             }
             if reused {
                 let origin = savedBy.map { " saved by \($0)" } ?? " saved by an earlier run"

@@ -6,6 +6,8 @@ import Core
 /// non-zero exit, never a crash trace. An interrupted run (which printed its own message) exits
 /// with 130, the shell's status for Ctrl-C.
 public func runLesson(_ options: RunOptions, _ body: () throws -> Void) -> Never {
+    // Ctrl-C from the start (while the data loads, too): one message and status 130.
+    Interrupt.install()
     do {
         try options.scoped(body)
         exit(0)

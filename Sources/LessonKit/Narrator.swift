@@ -11,9 +11,11 @@ public final class Narrator {
     public let results = LessonResults()
     private var markdown: [String] = []
 
-    public init(lesson: String, output: URL) {
+    /// `variant`: the subfolder of this run's dataset and preset ("fashion-mnist", "quick"), if any.
+    public init(lesson: String, output: URL, variant: String? = nil) {
         lessonName = lesson
-        folder = output.appendingPathComponent(lesson, isDirectory: true)
+        let lessonFolder = output.appendingPathComponent(lesson, isDirectory: true)
+        folder = variant.map { lessonFolder.appendingPathComponent($0, isDirectory: true) } ?? lessonFolder
     }
 
     /// Prints and flushes at once, so narration piped to a file or CI log (`| tee log.txt`) arrives as

@@ -29,6 +29,17 @@ public enum ResumeState {
                         + "(no *.resume.safetensors file). Give the same --output as the interrupted run, or drop --resume to start afresh.")
     }
 
+    /// Refuses `--resume` when the interrupted run had other settings, naming each difference and
+    /// saying both ways on: the interrupted run's flags, or a fresh start without `--resume`.
+    public static func checkSameSettings(saved: [String: String], current: [String: String], file: String, displayName: String) throws {
+        let differences = differences(saved: saved, current: current)
+        guard !differences.isEmpty else { return }
+        throw CoreError("--resume: \(file) was saved by a run of \(displayName) with other settings: "
+                        + differences.joined(separator: ", ")
+                        + ". Give the same flags as the interrupted run to continue it, or drop --resume to train \(displayName) from the start "
+                        + "(which replaces the interrupted run's file when it completes).")
+    }
+
     /// The settings that differ between a saved run and this one, as "lr 0.01 (now 0.001)".
     static func differences(saved: [String: String], current: [String: String]) -> [String] {
         Set(saved.keys).union(current.keys).sorted().compactMap { key in

@@ -58,13 +58,17 @@ public struct TrainingRun {
     }
 
     /// Builds the model from this run's seed, then reuses a saved run with the same settings when
-    /// `reuseSaved` allows and one exists, else trains it. Returns the model, its history, and whether
-    /// it was reused.
+    /// `reuseSaved` allows and one can be read, else trains it, first saying why a saved run was not
+    /// used (other settings, or a damaged file). Returns the model, its history, and whether it was reused.
     public func run<M: Module>(reuseSaved: Bool = true, _ make: () -> M,
                                narrate: @escaping (String) -> Void) throws -> (model: M, history: TrainingHistory, reused: Bool) {
         Random.manualSeed(seed)
         let model = make()
-        if reuseSaved, let history = reuse(into: model) { return (model, history, true) }
+        if reuseSaved {
+            let saved = loadSaved(into: model)
+            if let history = saved.history { return (model, history, true) }
+            if let reason = saved.reasonToTrain { narrate("  (\(reason))") }
+        }
         Random.manualSeed(seed)
         let fresh = make()
         return (fresh, try train(fresh, narrate: narrate), false)
@@ -88,12 +92,8 @@ public struct TrainingRun {
                 throw CoreError("--resume: only runs trained with Adam can be resumed (the resume file holds Adam's state). Drop --resume to train \(displayName) from the start.")
             }
             let (saved, savedHistory) = try ResumeCheckpoint.load(from: resumePath, into: model, optimizer: adam)
-            let differences = ResumeState.differences(saved: savedHistory.settings, current: settings)
-            guard differences.isEmpty else {
-                throw CoreError("--resume: \(resumePath) was saved by a run with other settings: "
-                                + differences.joined(separator: ", ")
-                                + ". Give the same flags as the interrupted run, or drop --resume to train \(displayName) from the start.")
-            }
+            try ResumeState.checkSameSettings(saved: savedHistory.settings, current: settings,
+                                              file: displayPath(resumePath), displayName: displayName)
             (position, history) = (saved, savedHistory)
             narrate("  (resuming \(displayName) at epoch \(saved.epoch) of \(epochs), after batch \(saved.batch) of \(Format.thousands(batches)), "
                     + "from \(displayPath(resumePath)))")
@@ -138,6 +138,7 @@ public struct TrainingRun {
                 FileHandle.standardError.write(Data("\(Interrupt.signalDescription ?? "A stop request"): \(displayName) stopped at epoch \(stopped.epoch) of \(epochs), after batch \(stopped.batch). Only runs trained with Adam can be saved for --resume, so nothing was saved.\n".utf8))
                 throw ExitCode(130)
             }
+            Interrupt.beginSaving()
             try ResumeCheckpoint.save(model: model, optimizer: adam, position: stopped, history: history, to: resumePath)
             if !Interrupt.requested { return evaluated(model, history, testLoader) }
             let why = Interrupt.signalDescription ?? "A stop request"
@@ -184,10 +185,77 @@ public struct TrainingRun {
 
     /// A saved run with exactly these settings, loaded into `model`, or nil when there is none.
     public func reuse(into model: any Module) -> TrainingHistory? {
-        guard FileManager.default.fileExists(atPath: checkpointPath),
-              let history = try? TrainingHistory.load(from: historyPath),
-              history.settings == settings,
-              (try? model.load(from: checkpointPath)) != nil else { return nil }
-        return history
+        loadSaved(into: model).history
+    }
+
+    /// What is saved under this run's name: nothing, a run with these settings, one with other
+    /// settings, or files that cannot be read. Reads the history only (cheap: no weights).
+    public func savedState() -> SavedRunState {
+        let files = FileManager.default
+        guard files.fileExists(atPath: checkpointPath) else { return .none }
+        guard files.fileExists(atPath: historyPath) else {
+            return .damaged(file: historyPath, problem: "is missing (the weights beside it have no history)")
+        }
+        let history: TrainingHistory
+        do {
+            history = try JSONDecoder().decode(TrainingHistory.self, from: try Data(contentsOf: URL(fileURLWithPath: historyPath)))
+        } catch {
+            return .damaged(file: historyPath, problem: "is not a readable training history (\(SavedRunState.describe(error)))")
+        }
+        let differences = ResumeState.differences(saved: history.settings, current: settings)
+        return differences.isEmpty ? .matching(history) : .otherSettings(differences)
+    }
+
+    /// The saved run loaded into `model` when it has these settings and its weights can be read;
+    /// otherwise, when something was saved, the sentence saying why it is trained again.
+    public func loadSaved(into model: any Module) -> (history: TrainingHistory?, reasonToTrain: String?) {
+        let state = savedState()
+        guard case let .matching(history) = state else {
+            return (nil, state.reasonToTrain(displayName: displayName, checkpoint: displayPath(checkpointPath), display: displayPath))
+        }
+        do {
+            try model.load(from: checkpointPath)
+            return (history, nil)
+        } catch {
+            let damaged = SavedRunState.damaged(file: checkpointPath, problem: "cannot be loaded (\(SavedRunState.describe(error)))")
+            return (nil, damaged.reasonToTrain(displayName: displayName, checkpoint: displayPath(checkpointPath), display: displayPath))
+        }
+    }
+}
+
+/// What a lesson finds under a network's checkpoint name before it trains.
+public enum SavedRunState {
+    case none
+    case matching(TrainingHistory)
+    /// Saved with other settings, listed as "lr 0.01 (now 0.001)".
+    case otherSettings([String])
+    /// A file that cannot be used, and what is wrong with it.
+    case damaged(file: String, problem: String)
+
+    public var isMatching: Bool { if case .matching = self { return true } else { return false } }
+
+    /// Why the network is trained again, naming the file (nil when nothing was saved or it is reused).
+    public func reasonToTrain(displayName: String, checkpoint: String, display: (String) -> String) -> String? {
+        switch self {
+        case .none, .matching: return nil
+        case let .otherSettings(differences):
+            return "the saved run \(checkpoint) has other settings (\(differences.joined(separator: ", "))), "
+                + "so \(displayName) is trained again and replaces it"
+        case let .damaged(file, problem):
+            return "the saved file \(display(file)) \(problem); so \(displayName) is trained again and the saved run replaced"
+        }
+    }
+
+    /// An error in a few words: a decoding error as its reason, a project error as its message.
+    static func describe(_ error: Error) -> String {
+        if let decoding = error as? DecodingError {
+            switch decoding {
+            case let .keyNotFound(key, _): return "the key '\(key.stringValue)' is missing"
+            case let .dataCorrupted(context): return context.debugDescription
+            case let .typeMismatch(_, context), let .valueNotFound(_, context): return context.debugDescription
+            @unknown default: return "\(decoding)"
+            }
+        }
+        return "\(error)"
     }
 }

@@ -205,6 +205,13 @@ private func expectCleanFailure(_ run: Finished, status: Int32, mentions needles
             .filter { $0.hasSuffix(".resume.safetensors") }
         #expect(resumeFiles.count == 1, "resume files: \(resumeFiles)")
 
+        // --resume with another learning rate: refused with the difference named, the file kept.
+        let mismatched = try runLesson(training!, flags + ["--lr", "0.01", "--resume"])
+        #expect(mismatched.status == 1, "stderr: \(mismatched.stderr)")
+        #expect(mismatched.stderr.contains("lr 0.001 (now 0.01)"), "stderr: \(mismatched.stderr)")
+        #expect(mismatched.stderr.contains("drop --resume"), "stderr: \(mismatched.stderr)")
+        #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("checkpoints/\(resumeFiles[0])").path))
+
         // Resume, and stop again once it has said where it resumes.
         let second = try runLesson(training!, flags + ["--resume"]) { process, read in
             if waitFor("(resuming ", in: read, process: process) { Thread.sleep(forTimeInterval: 2); process.terminate() }
@@ -212,5 +219,96 @@ private func expectCleanFailure(_ run: Finished, status: Int32, mentions needles
         #expect(second.stdout.contains("(resuming "), "stdout: \(second.stdout.suffix(500))")
         #expect(second.status == 130, "stderr: \(second.stderr)")
         #expect(second.stderr.contains("SIGTERM"), "stderr: \(second.stderr)")
+    }
+
+    /// Ctrl-C before training (while the data loads or the plan is timed): one message, status 130,
+    /// and with --resume the waiting resume file is said to be untouched.
+    @Test(.enabled(if: training != nil, notBuilt))
+    func ctrlCBeforeTrainingSaysNothingWasLost() throws {
+        let output = try scratch()
+        let run = try runLesson(training!, ["--quick", "--threads", "1", "--output", output.path]) { process, _ in
+            Thread.sleep(forTimeInterval: 1.5)
+            process.interrupt()
+        }
+        #expect(run.status == 130, "stderr: \(run.stderr)")
+        #expect(run.stderr.contains("the lesson stopped before training"), "stderr: \(run.stderr)")
+        #expect(!run.stderr.contains("Fatal error"))
+        #expect(!FileManager.default.fileExists(atPath: output.appendingPathComponent("checkpoints").path)
+                || ((try? FileManager.default.contentsOfDirectory(atPath: output.appendingPathComponent("checkpoints").path)) ?? []).isEmpty)
+    }
+}
+
+@Suite(.ownGenerator) struct AllLessonsProcessTests {
+    /// AllLessons alone in a folder (its lessons not built beside it): one message saying to build.
+    @Test(.enabled(if: builtLesson("AllLessons") != nil, "AllLessons not built: run `swift build` first"))
+    func missingLessonsSayToBuildFirst() throws {
+        let folder = try scratch()
+        let copy = folder.appendingPathComponent("AllLessons")
+        try FileManager.default.copyItem(atPath: builtLesson("AllLessons")!, toPath: copy.path)
+        let run = try runLesson(copy.path, ["--quick", "--output", folder.appendingPathComponent("out").path])
+        #expect(run.status == 1, "stderr: \(run.stderr)")
+        #expect(run.stderr.contains("Exercise1_VGG is not built next to AllLessons"), "stderr: \(run.stderr)")
+        #expect(run.stderr.contains("swift build"), "stderr: \(run.stderr)")
+        #expect(!run.stderr.contains("Fatal error"))
+    }
+
+    /// The day's plan: every lesson, the networks an earlier lesson trains counted as reused.
+    @Test(.enabled(if: builtLesson("AllLessons") != nil, "AllLessons not built: run `swift build` first"))
+    func theDaysPlanNamesEachLessonAndWhatItReuses() throws {
+        let run = try runLesson(builtLesson("AllLessons")!, ["--quick", "--plan", "--threads", "1", "--output", try scratch().path])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        for lesson in ["Exercise1_VGG", "Exercise2_Residual", "Exercise3_ResNet18", "Exercise4_PlainVsResidual",
+                       "Exercise5_GradientFlow", "MiniChallenge", "DepthStudy"] {
+            #expect(run.stdout.contains(lesson), "plan lacks \(lesson): \(run.stdout)")
+        }
+        #expect(run.stdout.contains("trains ResNet-18"), "\(run.stdout)")
+        #expect(run.stdout.contains("reuses ResNet-18 (from Exercise 3"), "\(run.stdout)")
+        #expect(run.stdout.contains("Expected training time: about"), "\(run.stdout)")
+        #expect(!run.stdout.contains("▶"), "--plan must not start a lesson")
+    }
+
+    /// Ctrl-C to AllLessons while a lesson trains: passed on once (the lesson saves its resume
+    /// state rather than quitting without it), then the day stops and says how to continue.
+    @Test(.enabled(if: builtLesson("AllLessons") != nil, "AllLessons not built: run `swift build` first"))
+    func ctrlCStopsTheDayAfterTheLessonSaved() throws {
+        let output = try scratch()
+        let run = try runLesson(builtLesson("AllLessons")!, ["--quick", "--threads", "2", "--output", output.path]) { process, read in
+            if waitFor("(measured ", in: read, process: process) { process.interrupt() }
+        }
+        #expect(run.status == 130, "stderr: \(run.stderr)")
+        #expect(run.stderr.contains("VGG-16 stopped at epoch"), "the lesson saved its state: \(run.stderr)")
+        #expect(!run.stderr.contains("again: quitting now"), "one Ctrl-C must reach the lesson once: \(run.stderr)")
+        #expect(run.stderr.contains("AllLessons stopped during Exercise1_VGG"), "\(run.stderr)")
+        #expect(run.stderr.contains("--resume"), "\(run.stderr)")
+        let saved = try FileManager.default.contentsOfDirectory(atPath: output.appendingPathComponent("checkpoints").path)
+        #expect(saved.contains("vgg16-quick.resume.safetensors"), "\(saved)")
+        #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("index.md").path))
+    }
+
+    /// DepthStudy's default schedule is a fixed number of iterations, whatever the machine's speed;
+    /// --minutes sizes it to a budget instead. Both say the time expected here.
+    @Test(.enabled(if: builtLesson("DepthStudy") != nil, "DepthStudy not built"))
+    func depthStudyHasAFixedDefaultScheduleAndAnOptionalBudget() throws {
+        let output = try scratch().path
+        let fixed = try runLesson(builtLesson("DepthStudy")!, ["--depths", "8", "--threads", "1", "--plan-only", "--output", output])
+        #expect(fixed.status == 0, "stderr: \(fixed.stderr)")
+        #expect(fixed.stdout.contains("In the fixed schedule of this study"), "stdout: \(fixed.stdout.suffix(800))")
+        #expect(fixed.stdout.contains("every network trains 1,720 iterations"), "stdout: \(fixed.stdout.suffix(800))")
+        #expect(fixed.stdout.contains("Expected time on this machine"))
+        let budget = try runLesson(builtLesson("DepthStudy")!, ["--depths", "8", "--threads", "1", "--minutes", "1", "--plan-only", "--output", output])
+        #expect(budget.stdout.contains("To fit about 1 min of training (--minutes)"), "stdout: \(budget.stdout.suffix(800))")
+        #expect(!budget.stdout.contains("every network trains 1,720 iterations"))
+    }
+
+    /// DepthStudy takes the shared flags but refuses the ones it cannot honour, with one message.
+    @Test(.enabled(if: builtLesson("DepthStudy") != nil, "DepthStudy not built"), arguments: [
+        (["--epochs", "3"], "use --iterations instead of --epochs"),
+        (["--resume"], "--resume is not supported here"),
+        (["--iterations", "100", "--minutes", "5"], "not both"),
+    ])
+    func depthStudyRefusesFlagsItCannotHonour(_ flags: [String], _ message: String) throws {
+        let run = try runLesson(builtLesson("DepthStudy")!, flags + ["--output", try scratch().path])
+        #expect(run.status == 64, "stderr: \(run.stderr)")
+        #expect(run.stderr.contains(message), "stderr: \(run.stderr)")
     }
 }
