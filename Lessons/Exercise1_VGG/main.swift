@@ -140,6 +140,7 @@ struct Exercise1: ParsableCommand {
         """)
         Random.manualSeed(common.seed)
         let vgg = VGG16()
+        lesson.say("vggBlock and VGG16 are written in Sources/Models/VGG.swift, as the original's Python classes.")
         lesson.output("VGG-16 Architecture (MNIST version):\n\(vgg)")
         let total = vgg.parameterCount
         lesson.results.record("parameters", total)

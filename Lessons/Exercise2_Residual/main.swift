@@ -58,7 +58,10 @@ struct Exercise2: ParsableCommand {
         lesson.section("1. A plain block and a residual block")
         let plain = PlainBlock(64, 64)
         let residual = ResidualBlock(64, 64)
-        lesson.say("Both blocks hold two 3x3 convolutions with BatchNorm. Printed as PyTorch would:")
+        lesson.say("""
+        Both blocks hold two 3x3 convolutions with BatchNorm (both classes are written in \
+        Sources/Models/ResidualBlock.swift). Printed as PyTorch would:
+        """)
         lesson.output("plain_block = \(plain)\n\nres_block = \(residual)")
         lesson.say("""
         Parameters: plain \(Format.thousands(plain.parameterCount)), residual \(Format.thousands(residual.parameterCount)). \

@@ -59,7 +59,10 @@ struct Exercise3: ParsableCommand {
         lesson.section("1. The architecture")
         Random.manualSeed(common.seed)
         let resnet = ResNet18()
-        lesson.say("Printed as PyTorch's print(model) would:")
+        lesson.say("""
+        ResNet18() builds the ResNet class of Sources/Models/ResNet.swift from the ResidualBlock of \
+        Sources/Models/ResidualBlock.swift. Printed as PyTorch's print(model) would:
+        """)
         lesson.output("resnet18 = \(resnet)")
         let parameterCount = resnet.parameterCount
         let convolutions = resnet.namedModules().filter { $0.module is Conv2d }

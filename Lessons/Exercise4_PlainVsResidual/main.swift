@@ -80,6 +80,10 @@ struct Exercise4: ParsableCommand {
         let plainProbe = PlainNet()
         let resnetProbe = ResNet18()
         let plain18Probe = Plain18()
+        lesson.say("""
+        PlainNet is written in Sources/Models/PlainNet.swift; Plain18() in Sources/Models/ResNet.swift \
+        builds ResNet-18's layout from PlainBlocks (Sources/Models/ResidualBlock.swift), the blocks without shortcuts.
+        """)
         let plainParams = plainProbe.parameterCount, resnetParams = resnetProbe.parameterCount
         let difference = abs(plainParams - resnetParams)
         lesson.output("""
