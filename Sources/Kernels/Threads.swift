@@ -32,12 +32,6 @@ public enum Threads {
         return try $scoped.withValue(max(1, threads)) { try body() }
     }
 
-    /// The same for asynchronous code.
-    public static func using<T>(_ threads: Int, _ body: () async throws -> T) async rethrows -> T {
-        _ = all
-        return try await $scoped.withValue(max(1, threads)) { try await body() }
-    }
-
     /// Runs `body(0..<workers)` in parallel on Dispatch's threads. Task-local values do not follow
     /// work onto those threads, so each worker is given the caller's thread count and kernel options
     /// again: a kernel called inside sees what its caller sees.

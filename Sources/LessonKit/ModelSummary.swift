@@ -12,8 +12,8 @@ import Core
 /// e.g. 554.25 M for ResNet-18 where this prints 554.24 M); the footer says so.
 ///
 /// - Parameters:
-///   - model: any network; the project's own containers are expanded layer by layer (see
-///     `SummaryTraceable`), a module of another type shows as one row.
+///   - model: any network; every module its forward calls is a row (read through the forward
+///     hooks, `ForwardTrace`), so a lesson's own models are expanded as the engine's are.
 ///   - input: the input shape including the batch, `[1, 1, 32, 32]` by default (one MNIST image
 ///     padded to 32x32). Use `parseInputShape("1,1,32,32")` for a command-line value.
 ///   - depth: the deepest level of modules shown, 3 by default as torchinfo's `depth=3`; a container
