@@ -135,7 +135,7 @@ struct DepthStudy: ParsableCommand {
 
         // MARK: 2. Data and networks
         lesson.section("1. Data and networks")
-        let root = training.dataDir ?? defaultDataRoot()
+        let root = training.dataDir ?? LessonData.defaultDataRoot()
         let kind = dataset.kind
         let train = try MNISTDataset(root: root, kind: kind, train: true)
         let fullTest = try MNISTDataset(root: root, kind: kind, train: false)
@@ -309,8 +309,8 @@ struct DepthStudy: ParsableCommand {
         var gradientRows = ["depth   plain |g1|   plain |g1|/|gL|   resid |g1|   resid |g1|/|gL|   (medians over the run)"]
         for depth in depthList {
             let p = plain.first { $0.depth == depth }!, r = residual.first { $0.depth == depth }!
-            gradientRows.append(String(depth).leftPad(5) + "   " + sci(p.medianFirstGradient).leftPad(10) + sci(p.medianGradientRatio).leftPad(18)
-                                + sci(r.medianFirstGradient).leftPad(13) + sci(r.medianGradientRatio).leftPad(18))
+            gradientRows.append(String(depth).leftPad(5) + "   " + Format.sci(p.medianFirstGradient).leftPad(10) + Format.sci(p.medianGradientRatio).leftPad(18)
+                                + Format.sci(r.medianFirstGradient).leftPad(13) + Format.sci(r.medianGradientRatio).leftPad(18))
         }
         lesson.output(gradientRows.joined(separator: "\n"))
         if depthList.count >= 2 {
@@ -335,7 +335,7 @@ struct DepthStudy: ParsableCommand {
                 let preventedBy = batchNorm ? "" : ", which is what BatchNorm prevents"
                 let separateHint = batchNorm ? "" : "Without BatchNorm, vanishing gradients and degradation come together; the paper's point is that with BatchNorm the first goes away and the second remains. Run without --no-batchnorm to separate them."
                 lesson.say("""
-                The plain \(deep)-layer network's first layer receives only \(sci(shrink)) times the relative gradient \
+                The plain \(deep)-layer network's first layer receives only \(Format.sci(shrink)) times the relative gradient \
                 (first/last) of the \(shallow)-layer one: here the gradients *do* vanish with depth\
                 \(preventedBy). The residual networks keep \(Format.fixed(resShrink, 2))x: \
                 their shortcuts carry the gradient past the blocks. \(separateHint)
@@ -506,7 +506,7 @@ func trainNetwork(_ model: CifarResNet, data: MNISTDataset, probe: MNISTDataset,
                 let elapsed = Date().timeIntervalSince(start)
                 print("    \(model.displayName.padding(toLength: 10, withPad: " ", startingAt: 0)) iteration \(String(iteration).leftPad(5))/\(iterations)"
                       + "  train error \(percent(run.trainError.last!).leftPad(6))  test error \(percent(run.testError.last!).leftPad(6))"
-                      + "  |grad conv1| \(sci(run.firstGradient.last!))  (\(Format.duration(elapsed * Double(iterations - iteration) / Double(iteration))) left)")
+                      + "  |grad conv1| \(Format.sci(run.firstGradient.last!))  (\(Format.duration(elapsed * Double(iterations - iteration) / Double(iteration))) left)")
                 fflush(nil)
             }
             if iteration == iterations { break }
@@ -689,14 +689,6 @@ func signedGap(_ fraction: Double) -> String {
     Format.fixed(100 * abs(fraction), 2) + " points " + (fraction >= 0 ? "above" : "below")
 }
 func points(_ fraction: Double) -> String { Format.fixed(100 * fraction, 2) + " points" }
-func sci(_ value: Double) -> String { String(format: "%.2e", value) }
-
-/// `data/` in the working directory, else the one beside this package's sources.
-func defaultDataRoot() -> String {
-    if FileManager.default.fileExists(atPath: "data") { return "data" }
-    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("data").path
-}
 
 extension String {
     func leftPad(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }

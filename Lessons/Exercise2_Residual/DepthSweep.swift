@@ -77,10 +77,9 @@ func depthSweep(seed: UInt64) -> [SweepVariant: [Double]] {
 /// The ratios as printed in the report: one row per variant, one column per depth, "%.2e".
 func depthSweepTable(_ ratios: [SweepVariant: [Double]]) -> String {
     ComparisonTable(headers: ["blocks"] + SweepSize.depths.map(String.init),
-                    rows: SweepVariant.all.map { [$0.name] + ratios[$0]!.map(sci) }).render()
+                    rows: SweepVariant.all.map { [$0.name] + ratios[$0]!.map(Format.sci) }).render()
 }
 
-func sci(_ value: Double) -> String { String(format: "%.2e", value) }
 
 /// Ratio against depth, both axes logarithmic, with the vanishing threshold dashed.
 func drawDepthSweep(_ ratios: [SweepVariant: [Double]], to url: URL) throws {
@@ -91,7 +90,7 @@ func drawDepthSweep(_ ratios: [SweepVariant: [Double]], to url: URL) throws {
     for (index, variant) in SweepVariant.all.enumerated() {
         ax.plot(depths, ratios[variant]!, label: variant.name, color: variant.color, marker: markers[index], lineWidth: 2)
     }
-    ax.axhline(Exercise2Verdicts.vanishedBelow, color: .red, lineStyle: .dashed, label: "vanished (ratio \(sci(Exercise2Verdicts.vanishedBelow)))")
+    ax.axhline(Exercise2Verdicts.vanishedBelow, color: .red, lineStyle: .dashed, label: "vanished (ratio \(Format.sci(Exercise2Verdicts.vanishedBelow)))")
     ax.setXScale(.log)
     ax.setYScale(.log)
     ax.setXTicks(depths, labels: SweepSize.depths.map(String.init))

@@ -18,10 +18,10 @@ enum Exercise2Verdicts {
 
     /// What happens to one variant's gradient at the deepest stack of the sweep.
     static func fateSentence(variant: String, depth: Int, ratio: Double) -> String {
-        let stated = "\(variant): after \(depth) blocks the gradient at the input is \(sci(ratio)) times the one at the output"
+        let stated = "\(variant): after \(depth) blocks the gradient at the input is \(Format.sci(ratio)) times the one at the output"
         switch fate(ratio: ratio) {
-        case .vanishes: return stated + ", under \(sci(vanishedBelow)): the gradient vanishes."
-        case .grows: return stated + ", over \(sci(explodedAbove)): the gradient grows on the way back."
+        case .vanishes: return stated + ", under \(Format.sci(vanishedBelow)): the gradient vanishes."
+        case .grows: return stated + ", over \(Format.sci(explodedAbove)): the gradient grows on the way back."
         case .holds: return stated + ", within two orders of magnitude of it: the gradient neither vanishes nor explodes."
         }
     }

@@ -175,7 +175,7 @@ struct Exercise2: ParsableCommand {
     func seedSpread(_ lesson: Narrator, runs: [[SweepVariant: [Double]]], deepest: Int) {
         let perVariant = SweepVariant.all.map { variant in (variant: variant.name, ratios: runs.map { $0[variant]!.last! }) }
         lesson.say("At \(deepest) blocks over \(runs.count) seeds (\(common.seed) to \(common.seed &+ UInt64(runs.count - 1))): "
-                   + perVariant.map { "\($0.variant) from \(sci($0.ratios.min()!)) to \(sci($0.ratios.max()!))" }.joined(separator: "; ") + ".")
+                   + perVariant.map { "\($0.variant) from \(Format.sci($0.ratios.min()!)) to \(Format.sci($0.ratios.max()!))" }.joined(separator: "; ") + ".")
         let disagreeing = Exercise2Verdicts.disagreeing(perVariant)
         lesson.say(Exercise2Verdicts.seedAgreementSentence(depth: deepest, seeds: runs.count, disagreeing: disagreeing))
         lesson.results.record("depth_sweep_deepest_per_seed", .object(Dictionary(uniqueKeysWithValues: zip(SweepVariant.all, perVariant).map {

@@ -23,14 +23,14 @@ enum Exercise5Verdicts {
 
     /// One network's flow, in the words its numbers allow.
     static func flowSentence(name: String, firstToLast: Double, convsUnderSmall: Int) -> String {
-        let measured = "\(name): the first convolution gets \(sci(firstToLast)) times the last one's gradient norm, "
-            + "\(convsUnderSmall) convolution\(convsUnderSmall == 1 ? "" : "s") under \(sci(smallNorm))"
+        let measured = "\(name): the first convolution gets \(Format.sci(firstToLast)) times the last one's gradient norm, "
+            + "\(convsUnderSmall) convolution\(convsUnderSmall == 1 ? "" : "s") under \(Format.sci(smallNorm))"
         switch flow(firstToLast: firstToLast, convsUnderSmall: convsUnderSmall) {
         case .vanishes:
-            return measured + ": the gradient vanishes towards the input (a ratio under \(sci(vanishedRatio)) or a convolution under \(sci(smallNorm)))."
+            return measured + ": the gradient vanishes towards the input (a ratio under \(Format.sci(vanishedRatio)) or a convolution under \(Format.sci(smallNorm)))."
         case .shrinks:
             return measured + ": the gradient shrinks \(Format.fixed(1 / firstToLast, 1))-fold towards the input, "
-                + "not the two orders of magnitude (ratio \(sci(vanishedRatio))) this lesson calls vanishing."
+                + "not the two orders of magnitude (ratio \(Format.sci(vanishedRatio))) this lesson calls vanishing."
         case .holds:
             return measured + ": the gradient does not shrink towards the input."
         }
@@ -55,7 +55,7 @@ enum Exercise5Verdicts {
 
     /// VGG-16 at initialisation with and without BatchNorm: what the added BatchNorms changed.
     static func batchNormSentence(vggFirst: Double, vggBNFirst: Double, vggVanishes: Bool, vggBNVanishes: Bool) -> String {
-        let numbers = "VGG-16's first convolution gets \(sci(vggFirst)) without BatchNorm and \(sci(vggBNFirst)) with it"
+        let numbers = "VGG-16's first convolution gets \(Format.sci(vggFirst)) without BatchNorm and \(Format.sci(vggBNFirst)) with it"
         if batchNormRescues(vggFirst: vggFirst, vggBNFirst: vggBNFirst, vggVanishes: vggVanishes, vggBNVanishes: vggBNVanishes) {
             return numbers + ": in this run BatchNorm alone removed the vanishing, without any shortcut."
         }

@@ -166,7 +166,7 @@ struct Exercise5: ParsableCommand {
             lesson.output(freshProfiles.map { p -> String in
                 let r = SeedSpread(ratios[p.name]!), u = SeedSpread(under[p.name]!)
                 return p.name.padding(toLength: 12, withPad: " ", startingAt: 0)
-                    + "first/last conv \(sci(r.mean)) (from \(sci(r.min)) to \(sci(r.max)));  convs < 1e-5: \(Format.fixed(u.mean, 1)) on average"
+                    + "first/last conv \(Format.sci(r.mean)) (from \(Format.sci(r.min)) to \(Format.sci(r.max)));  convs < 1e-5: \(Format.fixed(u.mean, 1)) on average"
             }.joined(separator: "\n"))
         }
 
@@ -237,8 +237,8 @@ struct GradientProfile {
 
     static func table(_ profiles: [GradientProfile]) -> String {
         let rows = profiles.map { p -> [String] in
-            [p.name, "\(p.all.count) (\(p.convs.count) conv)", sci(p.convs.first!.norm), sci(p.convs.last!.norm),
-             sci(p.all.last!.norm), sci(p.firstToLastConv), "\(p.underThreshold) / \(p.convUnderThreshold)",
+            [p.name, "\(p.all.count) (\(p.convs.count) conv)", Format.sci(p.convs.first!.norm), Format.sci(p.convs.last!.norm),
+             Format.sci(p.all.last!.norm), Format.sci(p.firstToLastConv), "\(p.underThreshold) / \(p.convUnderThreshold)",
              Format.fixed(p.convSpread, 1)]
         }
         return ComparisonTable(headers: ["network", "weights", "first conv", "last conv", "last weight", "first/last conv",
@@ -246,7 +246,6 @@ struct GradientProfile {
     }
 }
 
-func sci(_ value: Double) -> String { String(format: "%.2e", value) }
 
 /// The original's bar charts, one panel per network: trained on top, untrained below. Each row
 /// shares the figure's width among its own panels, so a row with fewer networks has wider panels
@@ -291,8 +290,8 @@ func narrate(trained: [GradientProfile], untrained: [GradientProfile], lesson: N
     for (label, list) in [("Trained", trained), ("At initialisation", untrained)] {
         lesson.say("\n\(label):")
         for p in list {
-            var text = "- \(p.name): the first convolution gets \(sci(p.convs.first!.norm)), the last \(sci(p.convs.last!.norm)) "
-                + "(ratio \(sci(p.firstToLastConv))); "
+            var text = "- \(p.name): the first convolution gets \(Format.sci(p.convs.first!.norm)), the last \(Format.sci(p.convs.last!.norm)) "
+                + "(ratio \(Format.sci(p.firstToLastConv))); "
             text += p.underThreshold == 0 ? "no weight falls under 1e-5."
                 : "\(p.underThreshold) of \(p.all.count) weights fall under 1e-5 (\(p.convUnderThreshold) of \(p.convs.count) convolutions)."
             lesson.say(text)
@@ -308,7 +307,7 @@ func narrate(trained: [GradientProfile], untrained: [GradientProfile], lesson: N
         if let control = find(list, "Plain18") {
             lesson.say("  " + Exercise5Verdicts.flowSentence(name: "Plain18 (\(when)), the same 17 convolutions as ResNet-18 without shortcuts",
                                                              firstToLast: control.firstToLastConv, convsUnderSmall: control.convUnderThreshold)
-                       + " ResNet-18's ratio: \(sci(resnet.firstToLastConv)).")
+                       + " ResNet-18's ratio: \(Format.sci(resnet.firstToLastConv)).")
         }
     }
 
@@ -316,12 +315,12 @@ func narrate(trained: [GradientProfile], untrained: [GradientProfile], lesson: N
     guard let vgg = find(untrained, "VGG-16"), let vggBN = find(untrained, "VGG-16 + BN") else { return nil }
     lesson.say("")
     lesson.say(Exercise5Verdicts.flowSentence(name: "VGG-16 without BatchNorm (untrained)", firstToLast: vgg.firstToLastConv, convsUnderSmall: vgg.convUnderThreshold)
-               + " \(vgg.underThreshold) of its \(vgg.all.count) weights lie under \(sci(GradientProfile.threshold)).")
+               + " \(vgg.underThreshold) of its \(vgg.all.count) weights lie under \(Format.sci(GradientProfile.threshold)).")
     let arguments = (vggFirst: vgg.convs.first!.norm, vggBNFirst: vggBN.convs.first!.norm,
                      vggVanishes: vgg.flow == .vanishes, vggBNVanishes: vggBN.flow == .vanishes)
     lesson.say(Exercise5Verdicts.batchNormSentence(vggFirst: arguments.vggFirst, vggBNFirst: arguments.vggBNFirst,
                                                    vggVanishes: arguments.vggVanishes, vggBNVanishes: arguments.vggBNVanishes)
-               + " (ratio to the last convolution \(sci(vggBN.firstToLastConv)) with BatchNorm.)")
+               + " (ratio to the last convolution \(Format.sci(vggBN.firstToLastConv)) with BatchNorm.)")
     return Exercise5Verdicts.batchNormRescues(vggFirst: arguments.vggFirst, vggBNFirst: arguments.vggBNFirst,
                                               vggVanishes: arguments.vggVanishes, vggBNVanishes: arguments.vggBNVanishes)
 }

@@ -41,8 +41,8 @@ enum ChallengeVerdicts {
     /// Evidence for "why do skip connections help": first-to-last gradient ratios with and without them.
     static func shortcutEvidence(withShortcuts: Double, withoutShortcuts: Double) -> String {
         let gain = withShortcuts / withoutShortcuts
-        return "At initialisation your design's first convolution received \(sci(withShortcuts)) times the last one's gradient norm with its shortcuts "
-            + "and \(sci(withoutShortcuts)) times without them: "
+        return "At initialisation your design's first convolution received \(Format.sci(withShortcuts)) times the last one's gradient norm with its shortcuts "
+            + "and \(Format.sci(withoutShortcuts)) times without them: "
             + (gain > 1 ? "\(Format.fixed(gain, 1))x more with the shortcuts." : "the shortcuts did not raise it here (\(Format.fixed(gain, 2))x).")
             + " Exercise 5 measures the same contrast layer by layer."
     }

@@ -216,8 +216,8 @@ struct MiniChallenge: ParsableCommand {
         Random.manualSeed(common.seed)
         let withoutShortcuts = firstAndLastConvGradients(makeDesign(residual: false), images, labels)
         lesson.output("""
-        with shortcuts:    first conv \(sci(withShortcuts.first)), last conv \(sci(withShortcuts.last)), ratio \(sci(withShortcuts.first / withShortcuts.last))
-        without shortcuts: first conv \(sci(withoutShortcuts.first)), last conv \(sci(withoutShortcuts.last)), ratio \(sci(withoutShortcuts.first / withoutShortcuts.last))
+        with shortcuts:    first conv \(Format.sci(withShortcuts.first)), last conv \(Format.sci(withShortcuts.last)), ratio \(Format.sci(withShortcuts.first / withShortcuts.last))
+        without shortcuts: first conv \(Format.sci(withoutShortcuts.first)), last conv \(Format.sci(withoutShortcuts.last)), ratio \(Format.sci(withoutShortcuts.first / withoutShortcuts.last))
         """)
         let ratioWith = withShortcuts.first / withShortcuts.last, ratioWithout = withoutShortcuts.first / withoutShortcuts.last
 
@@ -239,7 +239,7 @@ struct MiniChallenge: ParsableCommand {
                                                     baseline: baseline.testAccuracies.mean, level: level)),
             ("How do gradients flow differently in plain vs residual networks?",
              "In a residual block the gradient reaches x twice: through F and directly through the sum. Removing the shortcuts from your design "
-             + "changed the first-to-last gradient ratio from \(sci(ratioWith)) to \(sci(ratioWithout))."),
+             + "changed the first-to-last gradient ratio from \(Format.sci(ratioWith)) to \(Format.sci(ratioWithout))."),
             ("What would you consider when choosing network depth?",
              "Here the deep network cost \(Format.fixed(Double(designParams) / Double(baselineProbe.parameterCount), 0))x the parameters and \(Format.fixed(timeRatio, 1))x the training time "
              + "for \(signedFixed(100 * gap, 2)) points of test accuracy (last-epoch training loss \(Format.fixed(deepLast.loss, 4)) vs \(Format.fixed(baseLast.loss, 4)))."),
@@ -327,7 +327,6 @@ func firstAndLastConvGradients(_ model: any Module, _ images: Tensor, _ labels: 
     return result
 }
 
-func sci(_ value: Double) -> String { String(format: "%.2e", value) }
 
 /// Loss and accuracy per epoch, and test accuracy, for every model run.
 func drawChallenge(_ entries: [(String, TrainingHistory, SeedSpread)], to url: URL) throws {

@@ -2,6 +2,9 @@ import Foundation
 
 /// Number formatting the way the Python lesson prints (`f"{n:,}"`, `f"{x:.4f}"`).
 public enum Format {
+    /// 0.000123 -> "1.23e-04": a number that spans orders of magnitude (gradient norms, ratios).
+    public static func sci(_ value: Double) -> String { String(format: "%.2e", value) }
+
     /// 11172810 -> "11,172,810"
     public static func thousands(_ value: Int) -> String {
         let digits = String(abs(value))

@@ -34,7 +34,7 @@ public struct LessonData {
     }
 
     /// `data/` in the working directory, else the one beside this package's sources.
-    static func defaultDataRoot() -> String {
+    public static func defaultDataRoot() -> String {
         let local = "data"
         if FileManager.default.fileExists(atPath: local) { return local }
         let packageRoot = URL(fileURLWithPath: #filePath)

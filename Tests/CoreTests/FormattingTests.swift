@@ -9,6 +9,11 @@ import Testing
         #expect(Format.thousands(938) == "938")
     }
 
+    @Test func scientificNotationKeepsThreeDigits() {
+        #expect(Format.sci(0.000123456) == "1.23e-04")
+        #expect(Format.sci(32300) == "3.23e+04")
+    }
+
     @Test func durationsPickTheirUnit() {
         #expect(Format.duration(41.23) == "41.2 s")
         #expect(Format.duration(2554) == "42 min 34 s")

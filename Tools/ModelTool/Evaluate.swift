@@ -1,5 +1,6 @@
 import ArgumentParser
 import Core
+import LessonKit
 import Foundation
 
 struct Evaluate: ParsableCommand {
@@ -45,7 +46,7 @@ struct Evaluate: ParsableCommand {
         try Threads.using(common.threads) {
             let spec = try common.spec()
             let model = try loadModel(spec, weights: weights)
-            let test = try MNISTDataset(root: dataDir ?? defaultDataRoot(), kind: .mnist, train: false)
+            let test = try MNISTDataset(root: dataDir ?? LessonData.defaultDataRoot(), kind: .mnist, train: false)
             let count = min(limit ?? test.count, test.count)
             print("\(spec.displayName): \(weights), \(count) test images, batches of \(batchSize), \(common.threads) threads")
             let start = Date()

@@ -72,13 +72,6 @@ func loadModel(_ spec: ModelSpec, weights: String) throws -> any Module {
     return model
 }
 
-/// `data/` in the working directory, else the one beside this package's sources.
-func defaultDataRoot() -> String {
-    if FileManager.default.fileExists(atPath: "data") { return "data" }
-    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("data").path
-}
-
 func checkDataDir(_ dataDir: String?) throws {
     guard let dataDir else { return }
     var isFolder: ObjCBool = false

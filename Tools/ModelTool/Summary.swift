@@ -77,7 +77,7 @@ struct Inspect: ParsableCommand {
         try Threads.using(common.threads) {
             let spec = try common.spec()
             let model = try loadModel(spec, weights: weights)
-            var test = try MNISTDataset(root: dataDir ?? defaultDataRoot(), kind: dataset.kind, train: false)
+            var test = try MNISTDataset(root: dataDir ?? LessonData.defaultDataRoot(), kind: dataset.kind, train: false)
             if let limit { test = test.subset(limit: limit) }
             guard imageIndex < test.count else { throw CoreError("--image \(imageIndex) is past the \(test.count) test images") }
             let folder = try OutputFolder.prepare(output, lesson: "")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Core
+import LessonKit
 import Foundation
 
 struct Train: ParsableCommand {
@@ -74,7 +75,7 @@ struct Train: ParsableCommand {
                 (epoch, skip) = (saved.epoch, saved.batch)
                 print("Resumed from \(resume): epoch \(epoch), batch \(skip), \(optimizer.stepCount) steps taken")
             }
-            let train = try MNISTDataset(root: dataDir ?? defaultDataRoot(), kind: .mnist, train: true)
+            let train = try MNISTDataset(root: dataDir ?? LessonData.defaultDataRoot(), kind: .mnist, train: true)
             print("\(spec.displayName): training to \(batches) batches of \(batchSize), lr \(lr), seed \(seed), \(common.threads) threads")
             var lastState = (epoch: epoch, batch: skip, generator: generator.state)
             let lossFunction = CrossEntropyLoss()
