@@ -78,7 +78,7 @@ func watchTable(_ checks: [WatchCheck]) -> String {
     return ([row(["batch", "loss", "dead: conv 1", "conv 5", "conv 9", "conv 13", "update: conv 1", "conv 13", "gradient ratio 13/1"])]
         + shown.map { c in
             row([String(c.step), String(format: "%.3f", c.loss), percent(c.dead[0]), percent(c.dead[4]), percent(c.dead[8]),
-                 percent(c.dead[12]), sci(c.update.first!), sci(c.update.last!), String(format: "%.3g", c.gradientRatio)])
+                 percent(c.dead[12]), sci(c.update.first!), sci(c.update.last!), c.gradientRatio.isNaN ? "both 0" : String(format: "%.3g", c.gradientRatio)])
         }).joined(separator: "\n")
 }
 

@@ -43,14 +43,16 @@ func vanishes(firstNorm: Double, lastNorm: Double) -> Bool {
     gradientRatio(firstNorm: firstNorm, lastNorm: lastNorm) > Threshold.vanishingRatio
 }
 
-/// Last convolution's gradient norm over the first's: infinite when none reaches the first at all.
+/// Last convolution's gradient norm over the first's: infinite when none reaches the first at all,
+/// undefined (NaN) when neither convolution gets any gradient (every unit dead: nothing to compare).
 func gradientRatio(firstNorm: Double, lastNorm: Double) -> Double {
-    firstNorm > 0 ? lastNorm / firstNorm : (lastNorm > 0 ? .infinity : 1)
+    firstNorm > 0 ? lastNorm / firstNorm : (lastNorm > 0 ? .infinity : .nan)
 }
 
 /// How the first convolution's gradient compares with the last one's, as a phrase.
 func gradientGap(_ ratio: Double) -> String {
     if ratio.isInfinite { return "exactly zero" }
+    if ratio.isNaN { return "zero, and so was the last one's" }
     let times = ratio >= 100 ? String(format: "%.3g", ratio) : String(format: "%.1f", ratio)
     return "\(times) times smaller than the last one's" + (ratio > Threshold.vanishingRatio ? " (vanishing)" : "")
 }
@@ -60,6 +62,7 @@ func gradientSentence(firstNorm: Double, lastNorm: Double) -> String {
     let ratio = gradientRatio(firstNorm: firstNorm, lastNorm: lastNorm)
     let measured = "The first convolution's weight gradient has norm \(sci(firstNorm)), the last one's \(sci(lastNorm))"
     if ratio.isInfinite { return measured + ": no gradient at all reaches the first convolution." }
+    if ratio.isNaN { return measured + ": neither convolution gets any gradient." }
     if vanishes(firstNorm: firstNorm, lastNorm: lastNorm) {
         return measured + ": \(String(format: "%.0f", ratio)) times smaller at the bottom of the network. The gradient vanishes on the way back."
     }

@@ -23,7 +23,13 @@ import Testing
         #expect(reaching.contains("ratio of 4.0") && reaching.contains("reaches the first layers") && !reaching.contains("vanishes"))
         let none = gradientSentence(firstNorm: 0, lastNorm: 1)
         #expect(none.contains("no gradient at all") && !none.contains("times smaller"))
-        #expect(gradientRatio(firstNorm: 0, lastNorm: 0) == 1 && vanishes(firstNorm: 0, lastNorm: 1e-3))
+        #expect(vanishes(firstNorm: 0, lastNorm: 1e-3))
+        // Both zero (every unit dead, as in the full run of 2026-12-04): no ratio, and never "times smaller".
+        #expect(gradientRatio(firstNorm: 0, lastNorm: 0).isNaN && !vanishes(firstNorm: 0, lastNorm: 0))
+        let dead = gradientSentence(firstNorm: 0, lastNorm: 0)
+        #expect(dead.contains("neither convolution gets any gradient") && !dead.contains("times smaller"))
+        let during = trainingGradientSentence(firstCheck: (1, 1.65e4), lastCheck: (2800, .nan))
+        #expect(during.contains("zero, and so was the last one's at batch 2800") && !during.contains("1.0 times"))
         let larger = gradientSentence(firstNorm: 2, lastNorm: 1)
         #expect(larger.contains("larger at the bottom") && !larger.contains("vanishes"))
     }
