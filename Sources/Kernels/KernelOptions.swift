@@ -5,6 +5,10 @@
 /// Scoped, not process-wide: `KernelOptions.with(options) { ... }` applies to the code inside (in
 /// this task), so tests that compare paths can run side by side.
 public struct KernelOptions: Sendable {
+    /// Operations written one after another inside a forward pass run fused where the engine can
+    /// (a ReLU folded into the BatchNorm or the sum before it; in evaluation, BatchNorm and ReLU
+    /// into the convolution: see Autograd's DeferredOutput.swift); else each writes its own output.
+    public var fusion = true
     /// 3x3 stride-1 convolutions through Winograd's algorithm (else im2col + GEMM).
     public var winograd = true
     /// F(4x4, 3x3) tiles where they pay (else F(2x2, 3x3) everywhere).

@@ -21,21 +21,10 @@ public final class BatchNorm2d: Module {
         numBatchesTracked = .zeros([])
     }
 
-    public func forward(_ input: Tensor) -> Tensor { normalize(input, relu: false) }
-
-    /// `bn(x, relu: true)` is `relu(bn(x))` computed in one pass (see `FusedOps.swift`); the
-    /// networks use it wherever a ReLU follows a BatchNorm.
-    public func callAsFunction(_ input: Tensor, relu: Bool) -> Tensor {
-        guard relu else { return self(input) }
-        // Watched (ForwardHooks): layer by layer, so the BatchNorm reports its own output.
-        if ForwardHooks.isObserving { return self(input).relu() }
-        return normalize(input, relu: true)
-    }
-
-    private func normalize(_ input: Tensor, relu: Bool) -> Tensor {
+    public func forward(_ input: Tensor) -> Tensor {
         if isTraining { numBatchesTracked.data[0] += 1 }
         return batchNorm2d(input, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
-                           training: isTraining, momentum: momentum, eps: eps, relu: relu)
+                           training: isTraining, momentum: momentum, eps: eps)
     }
 
     public var typeName: String { "BatchNorm2d" }
@@ -60,14 +49,4 @@ func pythonFloat(_ value: Float) -> String {
         text = "\(parts[0] == "1.0" ? "1" : String(parts[0]))e\(exponent < 0 ? "-" : "+")\(String(format: "%02d", Swift.abs(exponent)))"
     }
     return text
-}
-
-extension BatchNorm2d {
-    /// Evaluation mode as a per-channel map y = (x - mean) * scale + shift, computed exactly as
-    /// `batchNorm2d` computes it (so a fused convolution gives the same numbers).
-    var evaluationMap: (mean: [Float], scale: [Float], shift: [Float]) {
-        let (mean, invstd) = evaluationStatistics(runningMean: runningMean, runningVar: runningVar, eps: eps)
-        let gamma = weight.scalars
-        return (mean, (0..<numFeatures).map { invstd[$0] * gamma[$0] }, bias.scalars)
-    }
 }

@@ -21,10 +21,6 @@ public enum ForwardHooks {
     public static func observing<T>(_ observer: any ForwardObserver, _ body: () throws -> T) rethrows -> T {
         try $current.withValue(ObserverBox(observer: observer)) { try body() }
     }
-
-    /// Whether a module's call is being watched. Fused operations then run layer by layer, so each
-    /// layer reports its own output (the numbers are the same either way; tested).
-    public static var isObserving: Bool { current != nil }
 }
 
 /// Carries the observer in a task-local value. Unchecked because the observer is mutable: it is

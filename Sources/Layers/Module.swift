@@ -30,12 +30,19 @@ extension Module {
     public var ownBuffers: [(name: String, tensor: Tensor, dtype: DType)] { [] }
 
     /// `model(x)`: runs `forward`, and tells a watching `ForwardObserver` (PyTorch's forward hooks).
+    ///
+    /// Inside a forward pass the layers may hand each other deferred outputs, which the engine
+    /// fuses (`relu(bn(conv(x)))` in one pass: Autograd's DeferredOutput.swift). What the outermost
+    /// module returns, and what a watched module reports, is always written.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        guard let observer = ForwardHooks.current?.observer else { return forward(input) }
-        observer.willRun(self, input: input)
-        let output = forward(input)
-        observer.didRun(self, output: output)
-        return output
+        if let observer = ForwardHooks.current?.observer {
+            observer.willRun(self, input: input)
+            let output = forward(input).materialized()
+            observer.didRun(self, output: output)
+            return output
+        }
+        if Deferral.isAllowed { return forward(input) }
+        return Deferral.allowed { forward(input) }.materialized()
     }
 
     /// Every parameter with its dotted PyTorch name (`layer1.0.conv1.weight`), depth first.

@@ -8,24 +8,10 @@ public final class Sequential: Module {
     public init(_ layers: [any Module]) { self.layers = layers }
     public convenience init(_ layers: any Module...) { self.init(layers) }
 
+    /// Each layer in turn. (Fusions such as Conv2d -> BatchNorm2d -> ReLU are found by the engine
+    /// from the layers' own operations, not by this container.)
     public func forward(_ input: Tensor) -> Tensor {
-        // Watched (ForwardHooks): layer by layer, so every layer reports its own output.
-        if ForwardHooks.isObserving { return layers.reduce(input) { x, layer in layer(x) } }
-        var x = input
-        var index = 0
-        while index < layers.count {
-            // A layer that can absorb the layers after it (Conv2d -> BatchNorm2d -> ReLU, BatchNorm2d
-            // -> ReLU) runs them as one fused operation: the same numbers, fewer passes over memory.
-            if let fusing = layers[index] as? any FusesFollowingLayers,
-               let (output, absorbed) = fusing.forward(x, fusing: layers[(index + 1)...]) {
-                x = output
-                index += 1 + absorbed
-            } else {
-                x = layers[index](x)
-                index += 1
-            }
-        }
-        return x
+        layers.reduce(input) { x, layer in layer(x) }
     }
 
     public var isEmpty: Bool { layers.isEmpty }

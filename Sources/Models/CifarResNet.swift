@@ -110,9 +110,9 @@ public final class CifarBlockNoBN: Module {
     }
 
     public func forward(_ x: Tensor) -> Tensor {
-        let out = conv2(relu(conv1(x)))
-        guard let shortcut else { return relu(out) }
-        return relu(out, plus: shortcut(x))
+        var out = conv2(relu(conv1(x)))
+        if let shortcut { out += shortcut(x) }
+        return relu(out)
     }
 
     public var typeName: String { shortcut == nil ? "PlainBlockNoBN" : "ResidualBlockNoBN" }

@@ -40,7 +40,7 @@ public final class ResNet: Module {
     }
 
     public func forward(_ input: Tensor) -> Tensor {
-        var x = conv1(input, then: bn1, relu: true)     // relu(bn1(conv1(x))), fused
+        var x = relu(bn1(conv1(input)))
         for stage in stages { x = stage(x) }
         x = avgPool(x)
         return fc(x.view(x.size(0), -1))

@@ -24,10 +24,12 @@ public final class ResidualBlock: Module {
     }
 
     public func forward(_ x: Tensor) -> Tensor {
-        // conv -> bn -> relu and relu(a + b) run as fused operations (Autograd/FusedOps.swift).
-        var out = conv1(x, then: bn1, relu: true)   // main path, first layer: relu(bn1(conv1(x)))
-        out = conv2(out, then: bn2)                 // main path, second layer: F(x) = bn2(conv2(out))
-        return relu(out, plus: shortcut(x))         // the skip connection: relu(F(x) + x)
+        // Main path: F(x)
+        var out = relu(bn1(conv1(x)))
+        out = bn2(conv2(out))
+        // The skip connection: F(x) + x, then the ReLU
+        out += shortcut(x)
+        return relu(out)
     }
 
     public var typeName: String { "ResidualBlock" }
@@ -50,8 +52,8 @@ public final class PlainBlock: Module {
     }
 
     public func forward(_ x: Tensor) -> Tensor {
-        let out = conv1(x, then: bn1, relu: true)   // relu(bn1(conv1(x))), fused
-        return conv2(out, then: bn2, relu: true)
+        let out = relu(bn1(conv1(x)))
+        return relu(bn2(conv2(out)))
     }
 
     public var typeName: String { "PlainBlock" }

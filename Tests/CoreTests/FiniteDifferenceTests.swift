@@ -113,7 +113,8 @@ func randomInput(_ shape: [Int], seed: UInt64, low: Float = -1, high: Float = 1)
         }
     }
 
-    /// The fused BatchNorm + ReLU and add + ReLU. Inputs keep every value before the ReLU at
+    /// The fused BatchNorm + ReLU and add + ReLU (what a ReLU after a deferred BatchNorm or sum
+    /// becomes inside a forward pass, `Deferral.allowed`). Inputs keep every value before the ReLU at
     /// least 0.5 away from zero (a finite difference across the kink is meaningless): channels
     /// shifted by ±2.5 are either wholly passed through or wholly cut off.
     @Test func fusedOperations() {
@@ -121,9 +122,11 @@ func randomInput(_ shape: [Int], seed: UInt64, low: Float = -1, high: Float = 1)
         let gamma = Tensor([1, 1, 1], shape: [3]), beta = Tensor([2.5, -2.5, 2.5], shape: [3])
         for training in [true, false] {
             let (mean, variance) = (Tensor.zeros([3]), Tensor.ones([3]))
-            GradientCheck(inputs: [x, gamma, beta]) {
-                batchNorm2d($0[0], weight: $0[1], bias: $0[2], runningMean: mean.clone(),
-                            runningVar: variance.clone(), training: training, relu: true)
+            GradientCheck(inputs: [x, gamma, beta]) { inputs in
+                Deferral.allowed {
+                    batchNorm2d(inputs[0], weight: inputs[1], bias: inputs[2], runningMean: mean.clone(),
+                                runningVar: variance.clone(), training: training).relu()
+                }
             }.run(step: 1e-3, tolerance: 3e-2, "batchNorm2d + relu, training=\(training)")
         }
         let a = randomInput([2, 3, 4, 5], seed: 35)
@@ -131,7 +134,8 @@ func randomInput(_ shape: [Int], seed: UInt64, low: Float = -1, high: Float = 1)
         for i in 0..<b.count where abs(a.data[i] + b.data[i]) < 0.5 {
             b.data[i] += a.data[i] + b.data[i] < 0 ? -0.5 : 0.5
         }
-        GradientCheck(inputs: [a, b]) { relu($0[0], plus: $0[1]) }.run(step: 1e-3, "relu(a, plus: b)")
+        GradientCheck(inputs: [a, b]) { inputs in Deferral.allowed { relu(inputs[0] + inputs[1]) } }
+            .run(step: 1e-3, "relu(a + b), fused")
     }
 
     /// Where the ReLU's output is NaN its gradient passes through, as PyTorch's threshold
@@ -145,7 +149,7 @@ func randomInput(_ shape: [Int], seed: UInt64, low: Float = -1, high: Float = 1)
         let expected: [Float] = values.map { $0.isNaN || $0 > 0 ? 1 : 0 }
         #expect(x.grad!.scalars == expected)
         x.grad = nil
-        relu(x, plus: Tensor.zeros([11])).backward(Tensor.ones([11]))
+        Deferral.allowed { relu(x + Tensor.zeros([11])) }.backward(Tensor.ones([11]))
         #expect(x.grad!.scalars == expected)
     }
 
@@ -158,11 +162,11 @@ func randomInput(_ shape: [Int], seed: UInt64, low: Float = -1, high: Float = 1)
             func run(_ fused: Bool) -> [Float] {
                 for t in [x, gamma, beta] { t.requiresGrad = true; t.grad = nil }
                 let (mean, variance) = (Tensor.zeros([5]), Tensor.ones([5]))
-                let y = fused
-                    ? batchNorm2d(x, weight: gamma, bias: beta, runningMean: mean, runningVar: variance,
-                                  training: training, relu: true)
-                    : relu(batchNorm2d(x, weight: gamma, bias: beta, runningMean: mean, runningVar: variance,
-                                       training: training))
+                let normalizeThenReLU = {
+                    relu(batchNorm2d(x, weight: gamma, bias: beta, runningMean: mean, runningVar: variance,
+                                     training: training))
+                }
+                let y = fused ? Deferral.allowed(normalizeThenReLU) : normalizeThenReLU()
                 y.backward(gy)
                 return y.scalars + x.grad!.scalars + gamma.grad!.scalars + beta.grad!.scalars
                     + mean.scalars + variance.scalars
@@ -173,11 +177,11 @@ func randomInput(_ shape: [Int], seed: UInt64, low: Float = -1, high: Float = 1)
         let b = randomInput([8, 5, 6, 7], seed: 44)
         func sum(_ fused: Bool) -> [Float] {
             for t in [x, b] { t.requiresGrad = true; t.grad = nil }
-            let y = fused ? relu(x, plus: b) : relu(x + b)
+            let y = fused ? Deferral.allowed { relu(x + b) } : relu(x + b)
             y.backward(gy)
             return y.scalars + x.grad!.scalars + b.grad!.scalars
         }
-        #expect(sum(true) == sum(false), "relu(a, plus: b) differs from relu(a + b)")
+        #expect(sum(true) == sum(false), "fused relu(a + b) differs from the two operations")
     }
 
     @Test func linearPoolingDropoutAndLoss() {

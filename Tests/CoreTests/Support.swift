@@ -112,3 +112,10 @@ extension Trait where Self == OwnGenerator {
     /// `@Suite(.ownGenerator)`: every test of the suite draws from a generator of its own.
     static var ownGenerator: Self { OwnGenerator() }
 }
+
+/// Runs `body` with the engine's fusion of consecutive operations on or off (KernelOptions.fusion).
+func withFusion<T>(_ on: Bool, _ body: () throws -> T) rethrows -> T {
+    var options = KernelOptions.current
+    options.fusion = on
+    return try KernelOptions.with(options, body)
+}

@@ -64,7 +64,13 @@ func binaryOp(_ a: Tensor, _ b: Tensor, _ kind: BinaryKind) -> Tensor {
 }
 
 extension Tensor {
-    public static func + (a: Tensor, b: Tensor) -> Tensor { binaryOp(a, b, .add) }
+    /// a + b. For equal shapes the sum is deferred, so that a `relu()` after it runs fused (AddReLU.swift).
+    public static func + (a: Tensor, b: Tensor) -> Tensor {
+        guard a.shape == b.shape else { return binaryOp(a, b, .add) }
+        return deferring(shape: a.shape, requiresGrad: wouldRecord([a, b]), canApply: { $0.affine == nil }) { epilogue in
+            epilogue.relu ? addThenReLU(a, b) : binaryOp(a, b, .add)
+        }
+    }
     public static func - (a: Tensor, b: Tensor) -> Tensor { binaryOp(a, b, .sub) }
     public static func * (a: Tensor, b: Tensor) -> Tensor { binaryOp(a, b, .mul) }
     public static func / (a: Tensor, b: Tensor) -> Tensor { binaryOp(a, b, .div) }

@@ -5,18 +5,21 @@ import Kernels
 /// biased variance and updates the running statistics (with the *unbiased* variance, as PyTorch
 /// does); in evaluation it normalises with the running statistics.
 ///
-/// With `relu: true` it computes `F.relu(F.batch_norm(...))` as one operation: the same numbers,
-/// but one pass over the activations instead of two, and the normalised tensor before the ReLU
-/// is never stored (the backward pass masks dL/dy with the ReLU's output on the fly).
+/// The statistics are computed (and the running ones updated) at once; the normalised output is
+/// deferred (DeferredOutput.swift), so that a `relu()` after it is applied in the same pass: the
+/// normalised values before the ReLU are then never stored, and the backward pass masks dL/dy with
+/// the ReLU's output on the fly. In evaluation without gradients, when the input is a deferred
+/// convolution, the convolution applies this map itself as it writes.
 public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor,
                         runningMean: Tensor, runningVar: Tensor,
-                        training: Bool, momentum: Float = 0.1, eps: Float = 1e-5, relu: Bool = false) -> Tensor {
+                        training: Bool, momentum: Float = 0.1, eps: Float = 1e-5) -> Tensor {
     precondition(x.rank == 4 && x.shape[1] == weight.count,
                  "batchNorm2d: input \(Shape.text(x.shape)) does not have \(weight.count) channels")
     let layout = ChannelLayout(batch: x.shape[0], channels: x.shape[1], spatial: x.shape[2] * x.shape[3])
     let channels = layout.channels
     var mean = [Float](repeating: 0, count: channels)
     var invstd = [Float](repeating: 0, count: channels)
+    let inputs = [x, weight, bias]
 
     if training {
         precondition(layout.perChannel > 1,
@@ -38,12 +41,36 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor,
 
     let gamma = weight.scalars, beta = bias.scalars
     let scale = (0..<channels).map { invstd[$0] * gamma[$0] }
+    let map = ChannelStatistics(layout: layout, mean: mean, invstd: invstd, scale: scale, shift: beta)
+    // Evaluation without recording: a fixed per-channel map, which a deferred convolution applies itself.
+    if !training, !Tensor.wouldRecord(inputs),
+       let folded = x.folding(Epilogue(affine: (mean, scale, beta))) {
+        return folded
+    }
+    return Tensor.deferring(shape: x.shape, requiresGrad: Tensor.wouldRecord(inputs),
+                            canApply: { $0.affine == nil }) { epilogue in
+        normalized(x, weight: weight, bias: bias, map, training: training, relu: epilogue.relu)
+    }
+}
+
+/// One BatchNorm's per-channel constants, fixed when it is called.
+private struct ChannelStatistics {
+    let layout: ChannelLayout
+    let mean: [Float], invstd: [Float], scale: [Float], shift: [Float]
+}
+
+/// Writes the normalised output (and the ReLU after it) and records its backward.
+private func normalized(_ x: Tensor, weight: Tensor, bias: Tensor, _ map: ChannelStatistics,
+                        training: Bool, relu: Bool) -> Tensor {
+    let (layout, mean, invstd, scale) = (map.layout, map.mean, map.invstd, map.scale)
+    let channels = layout.channels
     let out = Tensor(uninitialized: x.shape)
-    Kernels.channelAffine(x.data, out.data, layout, mean: mean, scale: scale, shift: beta, relu: relu)
+    Kernels.channelAffine(x.data, out.data, layout, mean: mean, scale: scale, shift: map.shift, relu: relu)
 
     // Keep the output's memory, not the output tensor (the tensor owns this closure).
     let reluOutput = relu ? out.storage : nil
-    return out.recorded(relu ? "BatchNormReluBackward" : "NativeBatchNormBackward0", inputs: [x, weight, bias]) { gyIn in
+    // Named as PyTorch names the last operation: relu(bn(x)) shows grad_fn=<ReluBackward0>.
+    return out.recorded(relu ? "ReluBackward0" : "NativeBatchNormBackward0", inputs: [x, weight, bias]) { gyIn in
         var gy = gyIn
         if let reluOutput, !training {
             // Evaluation-mode backward (rare): mask once, then the plain formula below.

@@ -4,14 +4,24 @@ import Kernels
 public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil,
                    stride: Int = 1, padding: Int = 0) -> Tensor {
     let geometry = convolutionGeometry(input, weight, stride: stride, padding: padding)
-    let out = Tensor(uninitialized: [geometry.batch, geometry.outChannels, geometry.outHeight, geometry.outWidth])
+    let shape = [geometry.batch, geometry.outChannels, geometry.outHeight, geometry.outWidth]
+    // Evaluation without gradients: the output is deferred, so that a BatchNorm (its fixed
+    // evaluation map) and a ReLU after it are applied as the convolution writes (OutputMap).
+    guard GradMode.isEnabled else {
+        return Tensor.deferring(shape: shape, requiresGrad: false, canApply: { _ in true }) { epilogue in
+            let out = Tensor(uninitialized: shape)
+            Kernels.convForward(input.data, weight.data,
+                                map: OutputMap(bias: bias?.data, affine: epilogue.affine, relu: epilogue.relu),
+                                out.data, geometry, recording: false)
+            return out
+        }
+    }
+    let out = Tensor(uninitialized: shape)
     let inputs = [input, weight] + (bias.map { [$0] } ?? [])
     // While gradients are recorded, a backward pass may follow (through this convolution or a
-    // trainable layer after it), so the forward keeps Winograd's more exact tile (see
-    // `convForward`); under `noGrad` it may take the faster one.
-    let recording = GradMode.isEnabled
+    // trainable layer after it), so the forward keeps Winograd's more exact tile (see `convForward`).
     Kernels.convForward(input.data, weight.data, map: OutputMap(bias: bias?.data), out.data, geometry,
-                        recording: recording)
+                        recording: true)
 
     return out.recorded("ConvolutionBackward0", inputs: inputs) { gradOut in
         let gx = input.requiresGrad ? Tensor(uninitialized: input.shape) : nil
@@ -21,17 +31,6 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil,
                              gx: gx?.data, gw: gw?.data, gb: gb?.data, geometry)
         return [gx, gw] + (bias == nil ? [] : [gb])
     }
-}
-
-/// A convolution whose output goes straight through BatchNorm's evaluation-mode map and/or a
-/// ReLU (`Conv2d.callAsFunction(_:then:relu:)` decides when that is allowed). Records nothing.
-package func conv2dFused(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: Int, padding: Int,
-                 affine: (mean: [Float], scale: [Float], shift: [Float])?, relu: Bool) -> Tensor {
-    let geometry = convolutionGeometry(input, weight, stride: stride, padding: padding)
-    let out = Tensor(uninitialized: [geometry.batch, geometry.outChannels, geometry.outHeight, geometry.outWidth])
-    Kernels.convForward(input.data, weight.data, map: OutputMap(bias: bias?.data, affine: affine, relu: relu),
-                        out.data, geometry)
-    return out
 }
 
 /// The shapes of a convolution, after checking that input and weight fit together.

@@ -5,6 +5,8 @@ import Kernels
 extension Tensor {
     /// max(x, 0). The gradient passes where the output is positive.
     public func relu() -> Tensor {
+        // A deferred BatchNorm, sum or (in evaluation) convolution applies the ReLU as it writes.
+        if let fused = folding(Epilogue(relu: true)) { return fused }
         let out = Tensor(uninitialized: shape)
         Kernels.relu(data, out.data, count: count)
         // Keep the output's memory, not the output tensor: the tensor owns this closure.

@@ -8,22 +8,59 @@ import Kernels
 public final class Tensor {
     /// The size along each axis, e.g. `[64, 1, 32, 32]`.
     public let shape: [Int]
-    /// The memory, possibly shared with other tensors (views).
-    public let storage: Storage
     /// Whether gradients should flow to this tensor. Set it on inputs and parameters (leaves).
     public var requiresGrad: Bool
     /// The accumulated gradient of a leaf tensor after `backward()`, as PyTorch's `.grad`.
     public var grad: Tensor?
+
+    /// The memory once written; nil only while this is a deferred output (DeferredOutput.swift).
+    private var writtenStorage: Storage?
+    /// The operation that will write this tensor when it is first read, if it is deferred.
+    private(set) var pendingOutput: DeferredOutput?
+    private var recordedFn: GradFn?
+
+    /// The memory, possibly shared with other tensors (views).
+    public var storage: Storage {
+        if let writtenStorage { return writtenStorage }
+        return writePendingOutput()
+    }
+
     /// The operation that produced this tensor, when it was recorded for autograd.
-    var gradFn: GradFn?
+    var gradFn: GradFn? {
+        get {
+            if writtenStorage == nil { writePendingOutput() }
+            return recordedFn
+        }
+        set { recordedFn = newValue }
+    }
 
     /// Wraps existing storage (used by views and kernels).
     public init(shape: [Int], storage: Storage, requiresGrad: Bool = false) {
         precondition(Shape.count(shape) <= storage.count,
                      "shape \(Shape.text(shape)) needs \(Shape.count(shape)) elements, storage has \(storage.count)")
         self.shape = shape
-        self.storage = storage
+        self.writtenStorage = storage
         self.requiresGrad = requiresGrad
+    }
+
+    /// An output to be written when first read.
+    init(deferred: DeferredOutput, shape: [Int], requiresGrad: Bool) {
+        self.shape = shape
+        self.pendingOutput = deferred
+        self.requiresGrad = requiresGrad
+    }
+
+    /// Computes a deferred output, with what was folded into it, and becomes that output.
+    @discardableResult
+    private func writePendingOutput() -> Storage {
+        guard let pending = pendingOutput else { preconditionFailure("a tensor has neither storage nor an operation to write it") }
+        pendingOutput = nil   // also releases the inputs the operation held
+        let written = pending.scope.run { pending.compute(pending.epilogue) }
+        precondition(written.shape == shape && written.requiresGrad == requiresGrad,
+                     "a deferred operation wrote \(Shape.text(written.shape)) for \(Shape.text(shape))")
+        writtenStorage = written.storage
+        recordedFn = written.recordedFn
+        return written.storage
     }
 
     /// A new tensor of this shape with uninitialised contents (kernels fill it).
