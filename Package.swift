@@ -39,8 +39,9 @@ let package = Package(
         .target(name: "Autograd", dependencies: ["Kernels"], swiftSettings: optimisedInDebug),
         // nn.Module and PyTorch's layers, losses and optimisers.
         .target(name: "Layers", dependencies: ["Autograd"], swiftSettings: optimisedInDebug),
-        // The lesson's networks: VGG-16, ResNet-18, PlainNet and their blocks.
-        .target(name: "Models", dependencies: ["Layers"], swiftSettings: optimisedInDebug),
+        // The lesson's networks: VGG-16, ResNet-18, PlainNet and their blocks, one per file, beside
+        // the lessons that teach them (Lessons/Models).
+        .target(name: "Models", dependencies: ["Layers"], path: "Lessons/Models", swiftSettings: optimisedInDebug),
         // MNIST and Fashion-MNIST from their gzip IDX files, the lesson's transform, the data loader.
         .target(name: "Data", dependencies: ["Autograd", "CZlib"], swiftSettings: optimisedInDebug),
         // State dicts and training state in safetensors files, written atomically.

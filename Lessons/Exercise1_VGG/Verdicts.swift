@@ -151,14 +151,21 @@ func deadUnitSentence(layer: Int, first: (Int, Double), peak: (Int, Double), las
 }
 
 /// How far the optimiser moved the first and last convolutions per step (median of the watched
-/// steps, as a fraction of the weights' norm), and whether that leaves the first one frozen.
-func updateSentence(optimizer: String, firstConv: Double, lastConv: Double) -> (frozen: Bool, text: String) {
+/// steps, as a fraction of the weights' norm), and whether that leaves the first one, or both, frozen.
+func updateSentence(optimizer: String, firstConv: Double, lastConv: Double) -> (frozen: Bool, lastFrozen: Bool, text: String) {
     let moved = "\(optimizer) moved the first convolution's weights by \(sci(firstConv)) of their norm per step (median of the watched steps), "
         + "the last convolution's by \(sci(lastConv))"
-    if firstConv < Threshold.frozenUpdate {
-        return (true, moved + ": the first convolution is frozen, below \(sci(Threshold.frozenUpdate)) per step.")
+    let limit = sci(Threshold.frozenUpdate)
+    switch (firstConv < Threshold.frozenUpdate, lastConv < Threshold.frozenUpdate) {
+    case (true, true):
+        return (true, true, moved + ": both are frozen, below \(limit) per step. The last convolution, next to the loss, "
+            + "stopped as the first did, so the whole stack stopped, not only its far end.")
+    case (true, false):
+        return (true, false, moved + ": the first convolution is frozen, below \(limit) per step, while the last one still moves.")
+    case (false, _):
+        return (false, lastConv < Threshold.frozenUpdate,
+                moved + ": the first convolution does move, whatever the size of its gradient.")
     }
-    return (false, moved + ": the first convolution does move, whatever the size of its gradient.")
 }
 
 /// Whether the gradient vanished at the start and at the end of training, from the watch's ratios.
@@ -177,10 +184,15 @@ func escapeSentence(layer: Int, start: Int, before: (Int, Double), after: (Int, 
 // MARK: - Conclusion
 
 /// What this run supports, in one or two sentences: the outcome, and which of the watched signs it measured.
-func takeaway(stalled: Bool, cameBack: Bool = false, learningStart: Int?, vanishes: Bool, frozen: Bool, deadRising: Bool, optimizer: String) -> String {
+func takeaway(stalled: Bool, cameBack: Bool = false, learningStart: Int?, vanishes: Bool, frozen: Bool, lastFrozen: Bool = false,
+              deadRising: Bool, optimizer: String) -> String {
     var measured: [String] = []
     if vanishes { measured.append("a gradient that vanished on the way back") }
-    if frozen { measured.append("a first convolution that \(optimizer) left frozen") }
+    if frozen && lastFrozen {
+        measured.append("first and last convolutions that \(optimizer) left frozen")
+    } else if frozen {
+        measured.append("a first convolution that \(optimizer) left frozen")
+    }
     if deadRising { measured.append("dead ReLUs rising") }
     let evidence = measured.isEmpty ? "none of the watched signs (vanishing gradient, frozen first convolution, rising dead units)"
         : measured.joined(separator: ", ")

@@ -140,7 +140,7 @@ struct Exercise1: ParsableCommand {
         """)
         Random.manualSeed(common.seed)
         let vgg = VGG16()
-        lesson.say("vggBlock and VGG16 are written in Sources/Models/VGG.swift, as the original's Python classes.")
+        lesson.say("vggBlock and VGG16 are written in Lessons/Models/VGGBlock.swift and VGG16.swift, as the original's Python classes.")
         lesson.output("VGG-16 Architecture (MNIST version):\n\(vgg)")
         let total = vgg.parameterCount
         lesson.results.record("parameters", total)
@@ -307,7 +307,7 @@ struct Exercise1: ParsableCommand {
         if let stall = main.stallConfirmedAt { lesson.results.record("stall_confirmed_at_batch", stall) }
 
         let checks = main.checks
-        var deadRising = false, frozen = false
+        var deadRising = false, frozen = false, lastFrozen = false
         if checks.isEmpty {
             lesson.say("This saved run has no record of the watch (it was trained before the watch existed); delete its checkpoint to train it again.")
         } else {
@@ -319,7 +319,7 @@ struct Exercise1: ParsableCommand {
                                         peak: (peak.step, peak.dead[layer]), last: (checks.last!.step, checks.last!.dead[layer]))
             let updates = (first: median(checks.map { $0.update.first! }), last: median(checks.map { $0.update.last! }))
             let moved = updateSentence(optimizer: optimizer.label, firstConv: updates.first, lastConv: updates.last)
-            (deadRising, frozen) = (dead.rising, moved.frozen)
+            (deadRising, frozen, lastFrozen) = (dead.rising, moved.frozen, moved.lastFrozen)
             lesson.say(dead.text)
             lesson.say(moved.text)
             lesson.say(trainingGradientSentence(firstCheck: (checks.first!.step, checks.first!.gradientRatio),
@@ -343,6 +343,7 @@ struct Exercise1: ParsableCommand {
             lesson.results.record("median_update_last_conv", updates.last)
             lesson.results.verdict("dead_units_rising", deadRising)
             lesson.results.verdict("first_conv_frozen", frozen)
+            lesson.results.verdict("last_conv_frozen", lastFrozen)
             lesson.results.verdict("vanishes_during_training", checks.contains { $0.gradientRatio > Threshold.vanishingRatio })
         }
         lesson.say("""
@@ -408,7 +409,7 @@ struct Exercise1: ParsableCommand {
 
         lesson.section("Takeaway")
         let conclusion = takeaway(stalled: verdict.stalled, cameBack: verdict.cameBack, learningStart: verdict.learningStart, vanishes: vanishingAtStart,
-                                  frozen: frozen, deadRising: deadRising, optimizer: optimizer.label)
+                                  frozen: frozen, lastFrozen: lastFrozen, deadRising: deadRising, optimizer: optimizer.label)
         lesson.results.takeaway = conclusion
         lesson.say("""
         VGG's recipe is small 3x3 convolutions stacked into blocks, the channels doubling as the resolution halves.

@@ -59,8 +59,8 @@ struct Exercise2: ParsableCommand {
         let plain = PlainBlock(64, 64)
         let residual = ResidualBlock(64, 64)
         lesson.say("""
-        Both blocks hold two 3x3 convolutions with BatchNorm (both classes are written in \
-        Sources/Models/ResidualBlock.swift). Printed as PyTorch would:
+        Both blocks hold two 3x3 convolutions with BatchNorm (the classes are written in \
+        Lessons/Models/PlainBlock.swift and ResidualBlock.swift). Printed as PyTorch would:
         """)
         lesson.output("plain_block = \(plain)\n\nres_block = \(residual)")
         lesson.say("""

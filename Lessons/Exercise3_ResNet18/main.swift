@@ -60,8 +60,8 @@ struct Exercise3: ParsableCommand {
         Random.manualSeed(common.seed)
         let resnet = ResNet18()
         lesson.say("""
-        ResNet18() builds the ResNet class of Sources/Models/ResNet.swift from the ResidualBlock of \
-        Sources/Models/ResidualBlock.swift. Printed as PyTorch's print(model) would:
+        ResNet18() (Lessons/Models/ResNet18.swift) builds the ResNet class of Lessons/Models/ResNet.swift, \
+        whose makeLayer stacks the ResidualBlock of Lessons/Models/ResidualBlock.swift. Printed as PyTorch's print(model) would:
         """)
         lesson.output("resnet18 = \(resnet)")
         let parameterCount = resnet.parameterCount
@@ -135,6 +135,28 @@ struct Exercise3: ParsableCommand {
         if seeds > 1 {
             lesson.say("With --seeds \(seeds) the network is trained \(seeds) times, seeds \(common.seed) to \(common.seed &+ UInt64(seeds - 1)), to show how much the test accuracy varies.")
         }
+        // One training step, written out: what the trainer below repeats for every batch. It is taken here
+        // on a fresh ResNet-18 (its own seed scope, so the training run is unchanged) and the first batch.
+        let oneStep = Random.withSeed(common.seed) { () -> (before: Float, after: Float) in
+            let model = ResNet18()
+            let optimizer = Adam(model.parameters(), lr: training.lr)
+            let criterion = CrossEntropyLoss()
+            let (images, labels) = data.train.gather(Array(0..<min(training.batchSize, data.train.count)))
+            model.train()
+            let outputs = model(images)              // forward
+            let loss = criterion(outputs, labels)    // loss
+            optimizer.zeroGrad()                     // zero the gradients
+            loss.backward()                          // backward: a gradient for every parameter
+            optimizer.step()                         // Adam moves every parameter
+            return (loss.item(), noGrad { criterion(model(images), labels).item() })
+        }
+        lesson.say("""
+        One training step is five lines (forward, loss, zero the gradients, backward, optimiser step; see \
+        this lesson's main.swift). Taken once on a fresh ResNet-18 and the first \(min(training.batchSize, data.train.count)) training images: \
+        the loss on those images was \(Format.fixed(Double(oneStep.before), 4)) before the step and \(Format.fixed(Double(oneStep.after), 4)) after it.
+        The trainer repeats that step for every batch of every epoch.
+        """)
+        lesson.results.record("one_step_loss", [Double(oneStep.before), Double(oneStep.after)])
         let trainer = ComparisonTrainer(data: data, output: output, narrator: lesson, baseSeed: common.seed, seeds: seeds)
         let result = try trainer.run(name: "resnet18", displayName: "ResNet-18", epochs: epochs) { ResNet18() }
         let history = result.history

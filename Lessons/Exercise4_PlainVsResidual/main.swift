@@ -81,8 +81,8 @@ struct Exercise4: ParsableCommand {
         let resnetProbe = ResNet18()
         let plain18Probe = Plain18()
         lesson.say("""
-        PlainNet is written in Sources/Models/PlainNet.swift; Plain18() in Sources/Models/ResNet.swift \
-        builds ResNet-18's layout from PlainBlocks (Sources/Models/ResidualBlock.swift), the blocks without shortcuts.
+        PlainNet is written in Lessons/Models/PlainNet.swift; Plain18() in Lessons/Models/Plain18.swift \
+        builds ResNet-18's layout from PlainBlocks (Lessons/Models/PlainBlock.swift), the blocks without shortcuts.
         """)
         let plainParams = plainProbe.parameterCount, resnetParams = resnetProbe.parameterCount
         let difference = abs(plainParams - resnetParams)
@@ -123,6 +123,28 @@ struct Exercise4: ParsableCommand {
 
         // MARK: 2. Training (or reusing) every network
         lesson.section("2. Training")
+        // One training step, written out: what the trainer below repeats for every batch. It is taken here
+        // on a fresh PlainNet (its own seed scope, so the training run is unchanged) and the first batch.
+        let oneStep = Random.withSeed(common.seed) { () -> (before: Float, after: Float) in
+            let model = PlainNet()
+            let optimizer = Adam(model.parameters(), lr: training.lr)
+            let criterion = CrossEntropyLoss()
+            let (images, labels) = data.train.gather(Array(0..<min(training.batchSize, data.train.count)))
+            model.train()
+            let outputs = model(images)              // forward
+            let loss = criterion(outputs, labels)    // loss
+            optimizer.zeroGrad()                     // zero the gradients
+            loss.backward()                          // backward: a gradient for every parameter
+            optimizer.step()                         // Adam moves every parameter
+            return (loss.item(), noGrad { criterion(model(images), labels).item() })
+        }
+        lesson.say("""
+        One training step is five lines (forward, loss, zero the gradients, backward, optimiser step; see \
+        this lesson's main.swift). Taken once on a fresh PlainNet and the first \(min(training.batchSize, data.train.count)) training images: \
+        the loss on those images was \(Format.fixed(Double(oneStep.before), 4)) before the step and \(Format.fixed(Double(oneStep.after), 4)) after it.
+        The trainer repeats that step for every batch of every epoch.
+        """)
+        lesson.results.record("one_step_loss", [Double(oneStep.before), Double(oneStep.after)])
         let trainer = ComparisonTrainer(data: data, output: output, narrator: lesson, baseSeed: common.seed, seeds: seeds)
         let resnet = try trainer.run(name: "resnet18", displayName: "ResNet-18", epochs: epochs, savedBy: "Exercise 3") { ResNet18() }
         let plain = try trainer.run(name: "plainnet", displayName: "PlainNet", epochs: epochs, savedBy: "an earlier run of this lesson") { PlainNet() }

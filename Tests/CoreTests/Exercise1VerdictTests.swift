@@ -104,7 +104,12 @@ import Testing
         let adam = updateSentence(optimizer: "Adam", firstConv: 2.4e-3, lastConv: 4.1e-2)
         #expect(!adam.frozen && adam.text.contains("does move") && !adam.text.contains("frozen,"))
         let sgd = updateSentence(optimizer: "SGD", firstConv: 1e-10, lastConv: 1e-3)
-        #expect(sgd.frozen && sgd.text.contains("is frozen") && !sgd.text.contains("does move"))
+        #expect(sgd.frozen && !sgd.lastFrozen && sgd.text.contains("is frozen") && sgd.text.contains("still moves"))
+        // The full default run: no gradient reached either end, so neither moved.
+        let stopped = updateSentence(optimizer: "Adam", firstConv: 0, lastConv: 0)
+        #expect(stopped.frozen && stopped.lastFrozen && stopped.text.contains("both are frozen") && !stopped.text.contains("still moves"))
+        let lastOnly = updateSentence(optimizer: "Adam", firstConv: 1e-3, lastConv: 0)
+        #expect(!lastOnly.frozen && lastOnly.lastFrozen && lastOnly.text.contains("does move"))
     }
 
     @Test func gradientDuringTraining() {
@@ -139,6 +144,9 @@ import Testing
         #expect(learned.contains("learned from batch 425") && learned.contains("none of the watched signs") && !learned.contains("stalled"))
         let frozen = takeaway(stalled: true, learningStart: nil, vanishes: true, frozen: true, deadRising: false, optimizer: "SGD")
         #expect(frozen.contains("SGD left frozen") && !frozen.contains("dead ReLUs"))
+        let allStopped = takeaway(stalled: true, learningStart: nil, vanishes: false, frozen: true, lastFrozen: true,
+                                  deadRising: true, optimizer: "Adam")
+        #expect(allStopped.contains("first and last convolutions that Adam left frozen") && !allStopped.contains("a first convolution"))
         #expect(takeaway(stalled: false, learningStart: nil, vanishes: false, frozen: false, deadRising: false, optimizer: "Adam")
             .contains("only begun"))
         // No cure is credited: the takeaway never claims what the run did not measure.

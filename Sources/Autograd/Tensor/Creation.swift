@@ -22,7 +22,8 @@ extension Tensor {
     public static func randn(_ shape: [Int], requiresGrad: Bool = false,
                              generator: Generator = Random.global) -> Tensor {
         let t = Tensor(uninitialized: shape)
-        for i in 0..<t.count { t.data[i] = Float(generator.nextNormal()) }
+        let values = t.data   // one read of the storage, not one per element
+        for i in 0..<t.count { values[i] = Float(generator.nextNormal()) }
         t.requiresGrad = requiresGrad
         return t
     }
@@ -31,7 +32,8 @@ extension Tensor {
     public static func uniform(_ shape: [Int], low: Float = 0, high: Float = 1, requiresGrad: Bool = false,
                                generator: Generator = Random.global) -> Tensor {
         let t = Tensor(uninitialized: shape)
-        for i in 0..<t.count { t.data[i] = Float(generator.uniform(Double(low), Double(high))) }
+        let values = t.data
+        for i in 0..<t.count { values[i] = Float(generator.uniform(Double(low), Double(high))) }
         t.requiresGrad = requiresGrad
         return t
     }

@@ -15,20 +15,26 @@ public final class PlainNet: Module {
                 inChannels: Int = 1, numClasses: Int = 10) {
         conv1 = Conv2d(inChannels, channels[0], kernelSize: 3, padding: 1, bias: false)
         bn1 = BatchNorm2d(channels[0])
+        var stages: [Sequential] = []
         var previous = channels[0]
-        stages = zip(channels, blocks).enumerated().map { index, stage in
-            let (width, count) = stage
-            var layers: [any Module] = []
-            for block in 0..<count {
-                let stride = index > 0 && block == 0 ? 2 : 1
-                layers += [Conv2d(block == 0 ? previous : width, width, kernelSize: 3, stride: stride,
-                                  padding: 1, bias: false),
-                           BatchNorm2d(width), ReLU(inplace: true)]
-            }
+        for (index, (width, count)) in zip(channels, blocks).enumerated() {
+            stages.append(Self.makeLayer(previous, width, numBlocks: count, stride: index == 0 ? 1 : 2))
             previous = width
-            return Sequential(layers)
         }
+        self.stages = stages
         fc = Linear(previous, numClasses)
+    }
+
+    /// One stage, as the original's `_make_layer`: conv + BatchNorm + ReLU, `numBlocks` times, the
+    /// first with the stride and the change of channels.
+    static func makeLayer(_ inChannels: Int, _ outChannels: Int, numBlocks: Int, stride: Int) -> Sequential {
+        var layers: [any Module] = []
+        for block in 0..<numBlocks {
+            layers += [Conv2d(block == 0 ? inChannels : outChannels, outChannels, kernelSize: 3,
+                              stride: block == 0 ? stride : 1, padding: 1, bias: false),
+                       BatchNorm2d(outChannels), ReLU(inplace: true)]
+        }
+        return Sequential(layers)
     }
 
     public func forward(_ input: Tensor) -> Tensor {

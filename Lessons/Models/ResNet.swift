@@ -27,16 +27,27 @@ public final class ResNet: Module {
         var stages: [Sequential] = []
         var previous = channels[0]
         for (index, (width, count)) in zip(channels, blocks).enumerated() {
-            let stride = index == 0 ? 1 : 2
-            let makeBlock: (Int, Int, Int) -> any Module = residual
-                ? { ResidualBlock($0, $1, stride: $2) } : { PlainBlock($0, $1, stride: $2) }
-            stages.append(Sequential([makeBlock(previous, width, stride)]
-                                     + (1..<count).map { _ in makeBlock(width, width, 1) }))
+            // Every stage after the first halves the height and width in its first block.
+            stages.append(Self.makeLayer(previous, width, numBlocks: count, stride: index == 0 ? 1 : 2,
+                                         residual: residual))
             previous = width
         }
         self.stages = stages
         fc = Linear(previous, numClasses)
         self.name = name
+    }
+
+    /// One stage, as the original's `_make_layer`: the first block may change the shape (stride and
+    /// channels, with a projection shortcut), the others keep it.
+    static func makeLayer(_ inChannels: Int, _ outChannels: Int, numBlocks: Int, stride: Int,
+                          residual: Bool) -> Sequential {
+        func block(_ inChannels: Int, _ outChannels: Int, stride: Int) -> any Module {
+            residual ? ResidualBlock(inChannels, outChannels, stride: stride)
+                     : PlainBlock(inChannels, outChannels, stride: stride)
+        }
+        var layers = [block(inChannels, outChannels, stride: stride)]
+        for _ in 1..<numBlocks { layers.append(block(outChannels, outChannels, stride: 1)) }
+        return Sequential(layers)
     }
 
     public func forward(_ input: Tensor) -> Tensor {
@@ -52,20 +63,4 @@ public final class ResNet: Module {
             + stages.enumerated().map { ("layer\($0.offset + 1)", $0.element) }
             + [("avg_pool", avgPool), ("fc", fc)]
     }
-}
-
-/// ResNet-18 of the lesson: 11,172,810 parameters.
-public func ResNet18(numClasses: Int = 10) -> ResNet {
-    ResNet(channels: [64, 128, 256, 512], blocks: [2, 2, 2, 2], numClasses: numClasses, name: "ResNet18")
-}
-
-/// The mini-challenge's deeper ResNet, [3, 4, 6, 3] blocks (ResNet-34's layout): 21,280,970 parameters.
-public func DeepResNet(numClasses: Int = 10) -> ResNet {
-    ResNet(channels: [64, 128, 256, 512], blocks: [3, 4, 6, 3], numClasses: numClasses, name: "DeepResNet")
-}
-
-/// ResNet-18 with every shortcut removed: the same 17 convolutions without skip connections.
-public func Plain18(numClasses: Int = 10) -> ResNet {
-    ResNet(channels: [64, 128, 256, 512], blocks: [2, 2, 2, 2], numClasses: numClasses, residual: false,
-           name: "Plain18")
 }
