@@ -1,0 +1,344 @@
+// The kernels' bodies, compiled once per instruction set: each Instance*.c file defines
+// CK_SUFFIX and puts a target attribute on every function, then includes this file. The loops
+// are written for the auto-vectoriser (unit-stride or small interleaved accesses, outputs through
+// restrict pointers, fixed lane counts for sums), which widens them to the target's registers.
+//
+// Exactness: contraction of a * b + c into one FMA is switched off, and sums keep eight double
+// lanes whatever the register width, so every instance rounds exactly as the baseline does.
+// Why not FMA: these loops are bound by memory traffic, not by arithmetic (a transform does a
+// dozen additions per value it loads or stores), so fused rounding would buy little speed and
+// cost the paths' bit-for-bit agreement, which the tests and the parity checks rely on.
+#pragma clang fp contract(off)
+
+#define CK_PASTE2(a, b) a##_##b
+#define CK_PASTE(a, b) CK_PASTE2(a, b)
+#define CK_NAME(name) CK_PASTE(name, CK_SUFFIX)
+#define CK_INLINE static inline __attribute__((always_inline))
+
+/// Tiles of a row transformed per step: bounds the scratch arrays on the stack.
+#define CK_BLOCK 64
+
+// MARK: Winograd F(2x2, 3x3)
+
+/// out[t] = a[t] - b[t]: one output plane of a horizontal pass.
+CK_INLINE void CK_NAME(difference)(float *restrict out, const float *restrict a, const float *restrict b, long n) {
+    for (long t = 0; t < n; t++) out[t] = a[t] - b[t];
+}
+
+CK_INLINE void CK_NAME(total)(float *restrict out, const float *restrict a, const float *restrict b, long n) {
+    for (long t = 0; t < n; t++) out[t] = a[t] + b[t];
+}
+
+/// Bᵀ d B for `count` neighbouring 4x4 tiles whose top-left corner is `d` (rows `pw` apart).
+/// First t = Bᵀ d combines the four rows, kept as even and odd columns; then t B combines columns
+/// (c0 - c2, c1 + c2, c2 - c1, c1 - c3), one output plane per loop.
+static void CK_NAME(input_f2_block)(const float *restrict d, long pw, long count, float *restrict out, long s) {
+    float even[4][CK_BLOCK + 1], odd[4][CK_BLOCK + 1];
+    const float *r0 = d, *r1 = d + pw, *r2 = d + 2 * pw, *r3 = d + 3 * pw;
+    for (long j = 0; j <= count; j++) {
+        long e = 2 * j, o = 2 * j + 1;
+        even[0][j] = r0[e] - r2[e]; even[1][j] = r1[e] + r2[e]; even[2][j] = r2[e] - r1[e]; even[3][j] = r1[e] - r3[e];
+        odd[0][j] = r0[o] - r2[o];  odd[1][j] = r1[o] + r2[o];  odd[2][j] = r2[o] - r1[o];  odd[3][j] = r1[o] - r3[o];
+    }
+    for (int k = 0; k < 4; k++) {
+        float *q = out + 4 * k * s;
+        CK_NAME(difference)(q, even[k], even[k] + 1, count);
+        CK_NAME(total)(q + s, odd[k], even[k] + 1, count);
+        CK_NAME(difference)(q + 2 * s, even[k] + 1, odd[k], count);
+        CK_NAME(difference)(q + 3 * s, odd[k], odd[k] + 1, count);
+    }
+}
+
+void CK_NAME(ck_winograd_input_f2)(const float *padded, long pw, long tiles_h, long tiles_w, float *out, long s) {
+    for (long ty = 0; ty < tiles_h; ty++)
+        for (long tx = 0; tx < tiles_w; tx += CK_BLOCK) {
+            long count = tiles_w - tx < CK_BLOCK ? tiles_w - tx : CK_BLOCK;
+            CK_NAME(input_f2_block)(padded + 2 * ty * pw + 2 * tx, pw, count, out + ty * tiles_w + tx, s);
+        }
+}
+
+/// The channel's output map on one value (Swift's ChannelMap.apply); `affine` and `relu` are
+/// constants where it is inlined, so each variant's loop has no branches.
+CK_INLINE float CK_NAME(apply)(float v, ck_channel_map map, int affine, int relu) {
+    v = v + map.bias;
+    if (affine) v = (v - map.mean) * map.scale + map.shift;
+    if (relu) v = v < 0 ? 0 : v;   // NaN is not below zero: it stays NaN, as torch.relu
+    return v;
+}
+
+/// One row of tiles: a0/a1 = rows of Aᵀ m (per column j of the tile), then the two outputs per
+/// row (left = a0 + a1 + a2, right = a1 - a2 - a3), mapped and interleaved into the plane.
+CK_INLINE void CK_NAME(output_f2_row)(const float *restrict m, long s, long count, ck_channel_map map,
+                                      float *restrict top, float *restrict bottom, long width,
+                                      int affine, int relu) {
+    float left[2][CK_BLOCK], right[2][CK_BLOCK];
+    for (long t = 0; t < count; t++) {
+        float v[16];
+        for (int xi = 0; xi < 16; xi++) v[xi] = m[xi * s + t];
+        float a0[4], a1[4];
+        for (int j = 0; j < 4; j++) { a0[j] = v[j] + v[4 + j] + v[8 + j]; a1[j] = v[4 + j] - v[8 + j] - v[12 + j]; }
+        left[0][t] = a0[0] + a0[1] + a0[2]; right[0][t] = a0[1] - a0[2] - a0[3];
+        left[1][t] = a1[0] + a1[1] + a1[2]; right[1][t] = a1[1] - a1[2] - a1[3];
+    }
+    long pairs = width / 2 < count ? width / 2 : count;   // tiles whose both columns are inside
+    for (int r = 0; r < (bottom ? 2 : 1); r++) {
+        float *row = r == 0 ? top : bottom;
+        for (long t = 0; t < pairs; t++) {
+            row[2 * t] = CK_NAME(apply)(left[r][t], map, affine, relu);
+            row[2 * t + 1] = CK_NAME(apply)(right[r][t], map, affine, relu);
+        }
+        if (pairs < count) row[2 * pairs] = CK_NAME(apply)(left[r][pairs], map, affine, relu);
+    }
+}
+
+CK_INLINE void CK_NAME(output_f2_plane)(const float *m, long s, long tiles_h, long tiles_w, ck_channel_map map,
+                                        float *plane, long height, long width, int affine, int relu) {
+    for (long ty = 0; ty < tiles_h; ty++) {
+        float *top = plane + 2 * ty * width;
+        float *bottom = 2 * ty + 1 < height ? top + width : 0;   // clipped last row of an odd height
+        for (long tx = 0; tx < tiles_w; tx += CK_BLOCK) {
+            long count = tiles_w - tx < CK_BLOCK ? tiles_w - tx : CK_BLOCK;
+            CK_NAME(output_f2_row)(m + ty * tiles_w + tx, s, count, map, top + 2 * tx, bottom ? bottom + 2 * tx : 0,
+                                   width - 2 * tx, affine, relu);
+        }
+    }
+}
+
+void CK_NAME(ck_winograd_output_f2)(const float *m, long s, long tiles_h, long tiles_w, ck_channel_map map,
+                                    float *plane, long height, long width) {
+    if (map.affine) {
+        if (map.relu) CK_NAME(output_f2_plane)(m, s, tiles_h, tiles_w, map, plane, height, width, 1, 1);
+        else CK_NAME(output_f2_plane)(m, s, tiles_h, tiles_w, map, plane, height, width, 1, 0);
+    } else {
+        if (map.relu) CK_NAME(output_f2_plane)(m, s, tiles_h, tiles_w, map, plane, height, width, 0, 1);
+        else CK_NAME(output_f2_plane)(m, s, tiles_h, tiles_w, map, plane, height, width, 0, 0);
+    }
+}
+
+// MARK: Winograd F(4x4, 3x3)
+
+/// Bᵀ x, component `j`, for six values (WinogradF4.swift's inputRowsF4, same order of operations).
+CK_INLINE float CK_NAME(input_row_f4)(int j, float x0, float x1, float x2, float x3, float x4, float x5) {
+    float a = x4 - 4 * x2, b = x3 - 4 * x1, c = x4 - x2, d = 2 * (x3 - x1);
+    switch (j) {
+    case 0: return 4 * x0 - 5 * x2 + x4;
+    case 1: return a + b;
+    case 2: return a - b;
+    case 3: return c + d;
+    case 4: return c - d;
+    default: return 4 * x1 - 5 * x3 + x5;
+    }
+}
+
+/// One output plane of the horizontal pass: column j of each tile's row i of Bᵀ d B, from the
+/// tile's six columns (its own four, `p[0..3][t]`, and the next tile's first two).
+CK_INLINE void CK_NAME(input_f4_plane)(float *restrict out, int j, const float (*restrict p)[CK_BLOCK + 1], long count) {
+    for (long t = 0; t < count; t++)
+        out[t] = CK_NAME(input_row_f4)(j, p[0][t], p[1][t], p[2][t], p[3][t], p[0][t + 1], p[1][t + 1]);
+}
+
+/// Bᵀ d B for `count` neighbouring 6x6 tiles whose top-left corner is `d`: first Bᵀ d over the six
+/// rows, kept by column phase (column 4j + q in p[i][q][j]), then each row i through Bᵀ again.
+static void CK_NAME(input_f4_block)(const float *restrict d, long pw, long count, float *restrict out, long s) {
+    float p[6][4][CK_BLOCK + 1];
+    for (long j = 0; j <= count; j++)
+        for (int q = 0; q < 4; q++) {
+            const float *x = d + 4 * j + q;
+            float x0 = x[0], x1 = x[pw], x2 = x[2 * pw], x3 = x[3 * pw], x4 = x[4 * pw], x5 = x[5 * pw];
+            for (int i = 0; i < 6; i++) p[i][q][j] = CK_NAME(input_row_f4)(i, x0, x1, x2, x3, x4, x5);
+        }
+    for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 6; j++) CK_NAME(input_f4_plane)(out + (6 * i + j) * s, j, p[i], count);
+}
+
+void CK_NAME(ck_winograd_input_f4)(const float *padded, long pw, long tiles_h, long tiles_w, float *out, long s) {
+    for (long ty = 0; ty < tiles_h; ty++)
+        for (long tx = 0; tx < tiles_w; tx += CK_BLOCK) {
+            long count = tiles_w - tx < CK_BLOCK ? tiles_w - tx : CK_BLOCK;
+            CK_NAME(input_f4_block)(padded + 4 * ty * pw + 4 * tx, pw, count, out + ty * tiles_w + tx, s);
+        }
+}
+
+/// Aᵀ x, component `k`, for six values (outputRowsF4, same order of operations).
+CK_INLINE float CK_NAME(output_row_f4)(int k, float x0, float x1, float x2, float x3, float x4, float x5) {
+    float s12 = x1 + x2, d12 = x1 - x2, s34 = x3 + x4, d34 = x3 - x4;
+    switch (k) {
+    case 0: return x0 + s12 + s34;
+    case 1: return d12 + 2 * d34;
+    case 2: return s12 + 4 * s34;
+    default: return d12 + 8 * d34 + x5;
+    }
+}
+
+/// One row of tiles: y = (Aᵀ m) A into y[4r + c][t] (output row r, column c of tile t), then
+/// mapped and interleaved into the plane's four rows.
+CK_INLINE void CK_NAME(output_f4_row)(const float *restrict m, long s, long count, ck_channel_map map,
+                                      float *restrict plane, long width, int affine, int relu) {
+    float y[16][CK_BLOCK];
+    for (long t = 0; t < count; t++) {
+        float v[36], c[6][4];
+        for (int xi = 0; xi < 36; xi++) v[xi] = m[xi * s + t];
+        for (int j = 0; j < 6; j++)
+            for (int r = 0; r < 4; r++)
+                c[j][r] = CK_NAME(output_row_f4)(r, v[j], v[6 + j], v[12 + j], v[18 + j], v[24 + j], v[30 + j]);
+        for (int r = 0; r < 4; r++)
+            for (int k = 0; k < 4; k++)
+                y[4 * r + k][t] = CK_NAME(output_row_f4)(k, c[0][r], c[1][r], c[2][r], c[3][r], c[4][r], c[5][r]);
+    }
+    for (int r = 0; r < 4; r++) {
+        float *row = plane + r * width;
+        for (long t = 0; t < count; t++)
+            for (int k = 0; k < 4; k++) row[4 * t + k] = CK_NAME(apply)(y[4 * r + k][t], map, affine, relu);
+    }
+}
+
+CK_INLINE void CK_NAME(output_f4_plane)(const float *m, long s, long tiles_h, long tiles_w, ck_channel_map map,
+                                        float *plane, int affine, int relu) {
+    long width = 4 * tiles_w;
+    for (long ty = 0; ty < tiles_h; ty++)
+        for (long tx = 0; tx < tiles_w; tx += CK_BLOCK) {
+            long count = tiles_w - tx < CK_BLOCK ? tiles_w - tx : CK_BLOCK;
+            CK_NAME(output_f4_row)(m + ty * tiles_w + tx, s, count, map, plane + 4 * ty * width + 4 * tx, width,
+                                   affine, relu);
+        }
+}
+
+void CK_NAME(ck_winograd_output_f4)(const float *m, long s, long tiles_h, long tiles_w, ck_channel_map map,
+                                    float *plane) {
+    if (map.affine) {
+        if (map.relu) CK_NAME(output_f4_plane)(m, s, tiles_h, tiles_w, map, plane, 1, 1);
+        else CK_NAME(output_f4_plane)(m, s, tiles_h, tiles_w, map, plane, 1, 0);
+    } else {
+        if (map.relu) CK_NAME(output_f4_plane)(m, s, tiles_h, tiles_w, map, plane, 0, 1);
+        else CK_NAME(output_f4_plane)(m, s, tiles_h, tiles_w, map, plane, 0, 0);
+    }
+}
+
+// MARK: BatchNorm
+
+// Eight lanes of doubles (and of floats), as clang vector types: the loop vectoriser does not
+// turn arrays of running sums into registers, these are lowered to one zmm, two ymm or four xmm
+// registers, always with the same eight lanes and so the same rounding.
+typedef double ck_double8 __attribute__((ext_vector_type(8)));
+typedef float ck_float8 __attribute__((ext_vector_type(8)));
+
+// (Vectors go through pointers, not by value: by value their calling convention would differ
+// between the instances, which clang warns about even where the functions are inlined.)
+
+/// Eight floats from x (unaligned), as doubles.
+CK_INLINE void CK_NAME(load8)(ck_double8 *out, const float *x) {
+    ck_float8 v;
+    __builtin_memcpy(&v, x, sizeof v);
+    *out = __builtin_convertvector(v, ck_double8);
+}
+
+/// Eight double lanes combined in a fixed order, whatever the register width.
+CK_INLINE double CK_NAME(lanes_total)(const ck_double8 *lanes) {
+    ck_double8 l = *lanes;
+    return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+}
+
+/// Sum of x[0..<n] in double: eight running sums, then the tail.
+CK_INLINE double CK_NAME(run_sum)(const float *restrict x, long n) {
+    ck_double8 lanes = 0;
+    long i = 0;
+    for (; i + 8 <= n; i += 8) { ck_double8 v; CK_NAME(load8)(&v, x + i); lanes += v; }
+    double total = CK_NAME(lanes_total)(&lanes);
+    for (; i < n; i++) total += (double)x[i];
+    return total;
+}
+
+/// Sum of (x[i] - mean)² in double, vectorised like run_sum.
+CK_INLINE double CK_NAME(run_squares)(const float *restrict x, long n, double mean) {
+    ck_double8 lanes = 0;
+    long i = 0;
+    for (; i + 8 <= n; i += 8) { ck_double8 d; CK_NAME(load8)(&d, x + i); d -= mean; lanes += d * d; }
+    double total = CK_NAME(lanes_total)(&lanes);
+    for (; i < n; i++) { double d = (double)x[i] - mean; total += d * d; }
+    return total;
+}
+
+void CK_NAME(ck_channel_moments)(const float *x, long batch, long stride, long spatial, double *mean, double *variance) {
+    double count = (double)(batch * spatial), total = 0, squares = 0;
+    for (long n = 0; n < batch; n++) total += CK_NAME(run_sum)(x + n * stride, spatial);
+    double mu = total / count;
+    for (long n = 0; n < batch; n++) squares += CK_NAME(run_squares)(x + n * stride, spatial, mu);
+    *mean = mu;
+    *variance = squares / count;
+}
+
+CK_INLINE void CK_NAME(affine_run)(const float *x, float *y, long n, float mean, float scale,
+                                   float shift, int relu) {
+    for (long i = 0; i < n; i++) {
+        float v = (x[i] - mean) * scale + shift;
+        y[i] = relu && v < 0 ? 0 : v;
+    }
+}
+
+void CK_NAME(ck_channel_affine)(const float *x, float *y, long batch, long stride, long spatial,
+                                float mean, float scale, float shift, int relu) {
+    for (long n = 0; n < batch; n++) {
+        if (relu) CK_NAME(affine_run)(x + n * stride, y + n * stride, spatial, mean, scale, shift, 1);
+        else CK_NAME(affine_run)(x + n * stride, y + n * stride, spatial, mean, scale, shift, 0);
+    }
+}
+
+/// One run's share of the gradient sums, into eight lanes each (`mask`: the fused ReLU's output,
+/// or null: gy counts only where it is above 0).
+CK_INLINE void CK_NAME(grad_run)(const float *restrict x, const float *restrict gy, const float *restrict mask, long n,
+                                 float mean, float invstd, ck_double8 *a, ck_double8 *b, double *tail_a, double *tail_b) {
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        ck_float8 g, xs;
+        __builtin_memcpy(&g, gy + i, sizeof g);
+        __builtin_memcpy(&xs, x + i, sizeof xs);
+        if (mask) {
+            ck_float8 out;
+            __builtin_memcpy(&out, mask + i, sizeof out);
+            g = out <= 0 ? 0 : g;
+        }
+        ck_float8 xhat = (xs - mean) * invstd;
+        ck_double8 gd = __builtin_convertvector(g, ck_double8);
+        *a += gd;
+        *b += gd * __builtin_convertvector(xhat, ck_double8);
+    }
+    for (; i < n; i++) {
+        float g = mask && mask[i] <= 0 ? 0 : gy[i];
+        *tail_a += (double)g;
+        *tail_b += (double)g * (double)((x[i] - mean) * invstd);
+    }
+}
+
+void CK_NAME(ck_channel_grad_sums)(const float *x, const float *gy, const float *relu_output, long batch, long stride,
+                                   long spatial, float mean, float invstd, double *sum_gy, double *sum_gy_xhat) {
+    ck_double8 a = 0, b = 0;
+    double tail_a = 0, tail_b = 0;
+    for (long n = 0; n < batch; n++) {
+        long o = n * stride;
+        if (relu_output)
+            CK_NAME(grad_run)(x + o, gy + o, relu_output + o, spatial, mean, invstd, &a, &b, &tail_a, &tail_b);
+        else
+            CK_NAME(grad_run)(x + o, gy + o, 0, spatial, mean, invstd, &a, &b, &tail_a, &tail_b);
+    }
+    *sum_gy = CK_NAME(lanes_total)(&a) + tail_a;
+    *sum_gy_xhat = CK_NAME(lanes_total)(&b) + tail_b;
+}
+
+// MARK: Elementwise
+
+// No restrict here: callers may pass the same buffer in and out (the loops are correct either way).
+void CK_NAME(ck_add_in_place)(float *a, const float *b, long n) {
+    for (long i = 0; i < n; i++) a[i] += b[i];
+}
+
+void CK_NAME(ck_relu)(const float *x, float *out, long n) {
+    for (long i = 0; i < n; i++) out[i] = x[i] < 0 ? 0 : x[i];
+}
+
+void CK_NAME(ck_relu_backward)(const float *y, const float *gy, float *gx, long n) {
+    for (long i = 0; i < n; i++) { float g = gy[i]; gx[i] = y[i] <= 0 ? 0 : g; }
+}
+
+void CK_NAME(ck_add_relu)(const float *a, const float *b, float *out, long n) {
+    for (long i = 0; i < n; i++) { float v = a[i] + b[i]; out[i] = v < 0 ? 0 : v; }
+}
