@@ -66,40 +66,51 @@ CK_INLINE float CK_NAME(apply)(float v, ck_channel_map map, int affine, int relu
     return v;
 }
 
-/// One row of tiles: a0/a1 = rows of Aᵀ m (per column j of the tile), then the two outputs per
-/// row (left = a0 + a1 + a2, right = a1 - a2 - a3), mapped and interleaved into the plane.
-CK_INLINE void CK_NAME(output_f2_row)(const float *restrict m, long s, long count, ck_channel_map map,
-                                      float *restrict top, float *restrict bottom, long width,
-                                      int affine, int relu) {
-    float left[2][CK_BLOCK], right[2][CK_BLOCK];
+/// Aᵀ m A for `count` consecutive tiles of a plane (m[ξ * s + t]), unmapped: the left and right
+/// outputs of each tile's top and bottom row (a0/a1 = rows of Aᵀ m, then left = a0 + a1 + a2,
+/// right = a1 - a2 - a3). One loop over all the tiles, across tile rows: the rows of the lesson's
+/// planes hold 2 to 16 tiles, too few for 16-wide registers.
+CK_INLINE void CK_NAME(output_f2_tiles)(const float *restrict m, long s, long count, float (*restrict out)[CK_BLOCK]) {
     for (long t = 0; t < count; t++) {
         float v[16];
         for (int xi = 0; xi < 16; xi++) v[xi] = m[xi * s + t];
         float a0[4], a1[4];
         for (int j = 0; j < 4; j++) { a0[j] = v[j] + v[4 + j] + v[8 + j]; a1[j] = v[4 + j] - v[8 + j] - v[12 + j]; }
-        left[0][t] = a0[0] + a0[1] + a0[2]; right[0][t] = a0[1] - a0[2] - a0[3];
-        left[1][t] = a1[0] + a1[1] + a1[2]; right[1][t] = a1[1] - a1[2] - a1[3];
+        out[0][t] = a0[0] + a0[1] + a0[2]; out[1][t] = a0[1] - a0[2] - a0[3];
+        out[2][t] = a1[0] + a1[1] + a1[2]; out[3][t] = a1[1] - a1[2] - a1[3];
     }
-    long pairs = width / 2 < count ? width / 2 : count;   // tiles whose both columns are inside
-    for (int r = 0; r < (bottom ? 2 : 1); r++) {
-        float *row = r == 0 ? top : bottom;
-        for (long t = 0; t < pairs; t++) {
-            row[2 * t] = CK_NAME(apply)(left[r][t], map, affine, relu);
-            row[2 * t + 1] = CK_NAME(apply)(right[r][t], map, affine, relu);
+}
+
+/// Writes `count` tiles of tile row `ty` from column tile `tx` on (their values from `first` in
+/// `y`), mapped, interleaved into the plane; edge tiles of odd sides are clipped.
+CK_INLINE void CK_NAME(output_f2_store)(float (*restrict y)[CK_BLOCK], long first, long count, long ty, long tx,
+                                        ck_channel_map map, float *restrict plane, long height, long width,
+                                        int affine, int relu) {
+    long whole = width / 2 - tx < count ? width / 2 - tx : count;   // tiles whose both columns are inside
+    for (int r = 0; r < 2 && 2 * ty + r < height; r++) {
+        float *row = plane + (2 * ty + r) * width + 2 * tx;
+        const float *left = y[2 * r] + first, *right = y[2 * r + 1] + first;
+        for (long t = 0; t < whole; t++) {
+            row[2 * t] = CK_NAME(apply)(left[t], map, affine, relu);
+            row[2 * t + 1] = CK_NAME(apply)(right[t], map, affine, relu);
         }
-        if (pairs < count) row[2 * pairs] = CK_NAME(apply)(left[r][pairs], map, affine, relu);
+        if (whole < count) row[2 * whole] = CK_NAME(apply)(left[whole], map, affine, relu);
     }
 }
 
 CK_INLINE void CK_NAME(output_f2_plane)(const float *m, long s, long tiles_h, long tiles_w, ck_channel_map map,
                                         float *plane, long height, long width, int affine, int relu) {
-    for (long ty = 0; ty < tiles_h; ty++) {
-        float *top = plane + 2 * ty * width;
-        float *bottom = 2 * ty + 1 < height ? top + width : 0;   // clipped last row of an odd height
-        for (long tx = 0; tx < tiles_w; tx += CK_BLOCK) {
-            long count = tiles_w - tx < CK_BLOCK ? tiles_w - tx : CK_BLOCK;
-            CK_NAME(output_f2_row)(m + ty * tiles_w + tx, s, count, map, top + 2 * tx, bottom ? bottom + 2 * tx : 0,
-                                   width - 2 * tx, affine, relu);
+    float y[4][CK_BLOCK];
+    long tiles = tiles_h * tiles_w;
+    for (long first = 0; first < tiles; first += CK_BLOCK) {
+        long count = tiles - first < CK_BLOCK ? tiles - first : CK_BLOCK;
+        CK_NAME(output_f2_tiles)(m + first, s, count, y);
+        // The block's tiles, one piece of a tile row at a time.
+        for (long t = first; t < first + count;) {
+            long ty = t / tiles_w, tx = t % tiles_w;
+            long piece = tiles_w - tx < first + count - t ? tiles_w - tx : first + count - t;
+            CK_NAME(output_f2_store)(y, t - first, piece, ty, tx, map, plane, height, width, affine, relu);
+            t += piece;
         }
     }
 }
@@ -170,37 +181,51 @@ CK_INLINE float CK_NAME(output_row_f4)(int k, float x0, float x1, float x2, floa
     }
 }
 
-/// One row of tiles: y = (Aᵀ m) A into y[4r + c][t] (output row r, column c of tile t), then
-/// mapped and interleaved into the plane's four rows.
-CK_INLINE void CK_NAME(output_f4_row)(const float *restrict m, long s, long count, ck_channel_map map,
-                                      float *restrict plane, long width, int affine, int relu) {
-    float y[16][CK_BLOCK];
+/// y = (Aᵀ m) A for `count` consecutive tiles of a plane, unmapped: output row r, column k of
+/// tile t in y[4r + k][t]. One loop across tile rows, as for F(2x2, 3x3).
+CK_INLINE void CK_NAME(output_f4_tiles)(const float *restrict m, long s, long count, float (*restrict y)[CK_BLOCK]) {
     for (long t = 0; t < count; t++) {
+        // The inner loops unrolled, so that the loop over tiles is the one vectorised (left alone,
+        // the vectoriser took the 36 loads, strided by s, and ran the arithmetic scalar: 3x slower).
         float v[36], c[6][4];
+        _Pragma("clang loop unroll(full)")
         for (int xi = 0; xi < 36; xi++) v[xi] = m[xi * s + t];
+        _Pragma("clang loop unroll(full)")
         for (int j = 0; j < 6; j++)
             for (int r = 0; r < 4; r++)
                 c[j][r] = CK_NAME(output_row_f4)(r, v[j], v[6 + j], v[12 + j], v[18 + j], v[24 + j], v[30 + j]);
+        _Pragma("clang loop unroll(full)")
         for (int r = 0; r < 4; r++)
             for (int k = 0; k < 4; k++)
                 y[4 * r + k][t] = CK_NAME(output_row_f4)(k, c[0][r], c[1][r], c[2][r], c[3][r], c[4][r], c[5][r]);
     }
+}
+
+/// Writes `count` tiles of tile row `ty` from tile column `tx` on (values from `first` in `y`),
+/// mapped, interleaved into the plane's four rows.
+CK_INLINE void CK_NAME(output_f4_store)(float (*restrict y)[CK_BLOCK], long first, long count, long ty, long tx,
+                                        ck_channel_map map, float *restrict plane, long width, int affine, int relu) {
     for (int r = 0; r < 4; r++) {
-        float *row = plane + r * width;
+        float *row = plane + (4 * ty + r) * width + 4 * tx;
         for (long t = 0; t < count; t++)
-            for (int k = 0; k < 4; k++) row[4 * t + k] = CK_NAME(apply)(y[4 * r + k][t], map, affine, relu);
+            for (int k = 0; k < 4; k++) row[4 * t + k] = CK_NAME(apply)(y[4 * r + k][first + t], map, affine, relu);
     }
 }
 
 CK_INLINE void CK_NAME(output_f4_plane)(const float *m, long s, long tiles_h, long tiles_w, ck_channel_map map,
                                         float *plane, int affine, int relu) {
-    long width = 4 * tiles_w;
-    for (long ty = 0; ty < tiles_h; ty++)
-        for (long tx = 0; tx < tiles_w; tx += CK_BLOCK) {
-            long count = tiles_w - tx < CK_BLOCK ? tiles_w - tx : CK_BLOCK;
-            CK_NAME(output_f4_row)(m + ty * tiles_w + tx, s, count, map, plane + 4 * ty * width + 4 * tx, width,
-                                   affine, relu);
+    float y[16][CK_BLOCK];
+    long tiles = tiles_h * tiles_w, width = 4 * tiles_w;
+    for (long first = 0; first < tiles; first += CK_BLOCK) {
+        long count = tiles - first < CK_BLOCK ? tiles - first : CK_BLOCK;
+        CK_NAME(output_f4_tiles)(m + first, s, count, y);
+        for (long t = first; t < first + count;) {
+            long ty = t / tiles_w, tx = t % tiles_w;
+            long piece = tiles_w - tx < first + count - t ? tiles_w - tx : first + count - t;
+            CK_NAME(output_f4_store)(y, t - first, piece, ty, tx, map, plane, width, affine, relu);
+            t += piece;
         }
+    }
 }
 
 void CK_NAME(ck_winograd_output_f4)(const float *m, long s, long tiles_h, long tiles_w, ck_channel_map map,
