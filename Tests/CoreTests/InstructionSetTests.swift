@@ -115,8 +115,8 @@ import Testing
 
     /// The input transform of both tiles, on sides that leave partial tiles (odd sides, widths
     /// that are no multiple of 4 or 16 tiles), single pixels, and rows of more tiles than the C
-    /// code transforms per step (64: widths 132 and 260).
-    @Test(arguments: [(1, 1), (2, 3), (3, 5), (7, 9), (4, 4), (16, 16), (32, 32), (5, 20), (6, 132), (4, 260)])
+    /// code transforms per step (64 for F(2x2, 3x3): widths 132, 260, 516; 127 for F(4x4, 3x3): 516).
+    @Test(arguments: [(1, 1), (2, 3), (3, 5), (7, 9), (4, 4), (16, 16), (32, 32), (5, 20), (6, 132), (4, 260), (2, 516)])
     func winogradInputTransformsAgree(_ side: (Int, Int)) throws {
         let (h, w) = side
         let (images, channels) = (2, 3)
@@ -151,9 +151,10 @@ import Testing
 
     /// A whole Winograd convolution (input transform, the same GEMMs, output transform through
     /// each map) per path. F(2x2, 3x3) on odd sides (clipped edge tiles) and more than 64 tiles
-    /// per row; F(4x4, 3x3) on its sides, multiples of 4.
+    /// per row; F(4x4, 3x3) on its sides, multiples of 4; planes of more than the 64 tiles the
+    /// output transforms take per step, with steps that end inside a row (130 and 65 tiles).
     @Test(arguments: [(WinogradTile.f2, 1, 1), (.f2, 5, 7), (.f2, 8, 8), (.f2, 3, 130), (.f2, 32, 32),
-                      (.f4, 4, 4), (.f4, 8, 12), (.f4, 16, 16), (.f4, 4, 260), (.f4, 32, 32)])
+                      (.f4, 4, 4), (.f4, 8, 12), (.f4, 12, 36), (.f4, 16, 16), (.f4, 4, 260), (.f4, 32, 32)])
     func winogradConvolutionsAgree(_ setting: (WinogradTile, Int, Int)) throws {
         let (tile, h, w) = setting
         let (n, c, o) = (2, 3, 5)
