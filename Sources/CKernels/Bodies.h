@@ -15,48 +15,76 @@
 #define CK_NAME(name) CK_PASTE(name, CK_SUFFIX)
 #define CK_INLINE static inline __attribute__((always_inline))
 
-/// Tiles transformed per step: bounds the scratch arrays on the stack.
+/// Tiles the output transforms take per step: bounds their scratch arrays on the stack.
 #define CK_BLOCK 64
-/// Tiles per step of the F(4x4, 3x3) input transform, counting one junk tile per row of tiles.
-#define CK_VIRTUAL 128
 
 // MARK: Winograd F(2x2, 3x3)
 
-/// out[t] = a[t] - b[t]: one output plane of a horizontal pass.
-CK_INLINE void CK_NAME(difference)(float *restrict out, const float *restrict a, const float *restrict b, long n) {
-    for (long t = 0; t < n; t++) out[t] = a[t] - b[t];
-}
+typedef float ck_float4 __attribute__((ext_vector_type(4)));
+typedef float ck_float8 __attribute__((ext_vector_type(8)));
+typedef float ck_float16 __attribute__((ext_vector_type(16)));
 
-CK_INLINE void CK_NAME(total)(float *restrict out, const float *restrict a, const float *restrict b, long n) {
-    for (long t = 0; t < n; t++) out[t] = a[t] + b[t];
-}
+#define CK_EVEN8 0, 2, 4, 6, 8, 10, 12, 14
+#define CK_ODD8 1, 3, 5, 7, 9, 11, 13, 15
+#define CK_EVEN4 0, 2, 4, 6
+#define CK_ODD4 1, 3, 5, 7
 
-/// Bᵀ d B for `count` neighbouring 4x4 tiles whose top-left corner is `d` (rows `pw` apart).
-/// First t = Bᵀ d combines the four rows, kept as even and odd columns; then t B combines columns
-/// (c0 - c2, c1 + c2, c2 - c1, c1 - c3), one output plane per loop.
-static void CK_NAME(input_f2_block)(const float *restrict d, long pw, long count, float *restrict out, long s) {
-    float even[4][CK_BLOCK + 1], odd[4][CK_BLOCK + 1];
-    const float *r0 = d, *r1 = d + pw, *r2 = d + 2 * pw, *r3 = d + 3 * pw;
-    for (long j = 0; j <= count; j++) {
-        long e = 2 * j, o = 2 * j + 1;
-        even[0][j] = r0[e] - r2[e]; even[1][j] = r1[e] + r2[e]; even[2][j] = r2[e] - r1[e]; even[3][j] = r1[e] - r3[e];
-        odd[0][j] = r0[o] - r2[o];  odd[1][j] = r1[o] + r2[o];  odd[2][j] = r2[o] - r1[o];  odd[3][j] = r1[o] - r3[o];
+/// Bᵀ d B for G neighbouring 4x4 tiles at `d`, one vector lane per tile (the old Swift loop's
+/// form, which beat every loop the vectoriser made of these short rows): the four columns of a
+/// patch row are the even and odd elements of two loads 2 floats apart; t = Bᵀ d combines rows,
+/// then t B combines columns (c0 - c2, c1 + c2, c2 - c1, c1 - c3), G outputs per store.
+/// Clang vector types, so every instance does the same lane-wise operations: 8 lanes are one
+/// ymm register with AVX2 and AVX-512, two xmm registers on the baseline.
+#define CK_INPUT_F2_GROUP(G, LANES, ROW)                                                        \
+    CK_INLINE void CK_NAME(input_f2_group##G)(const float *d, long pw, float *out, long s) {  \
+        LANES c[4][4];                                                                         \
+        for (int k = 0; k < 4; k++) {                                                          \
+            ROW a, b;                                                                          \
+            __builtin_memcpy(&a, d + k * pw, sizeof a);                                        \
+            __builtin_memcpy(&b, d + k * pw + 2, sizeof b);                                    \
+            c[k][0] = __builtin_shufflevector(a, a, CK_EVEN##G);                               \
+            c[k][1] = __builtin_shufflevector(a, a, CK_ODD##G);                                \
+            c[k][2] = __builtin_shufflevector(b, b, CK_EVEN##G);                               \
+            c[k][3] = __builtin_shufflevector(b, b, CK_ODD##G);                                \
+        }                                                                                      \
+        for (int k = 0; k < 4; k++) {                                                          \
+            LANES t[4];                                                                        \
+            for (int j = 0; j < 4; j++) {                                                      \
+                LANES r0 = c[0][j], r1 = c[1][j], r2 = c[2][j], r3 = c[3][j];                  \
+                t[j] = k == 0 ? r0 - r2 : k == 1 ? r1 + r2 : k == 2 ? r2 - r1 : r1 - r3;       \
+            }                                                                                  \
+            LANES v[4] = {t[0] - t[2], t[1] + t[2], t[2] - t[1], t[1] - t[3]};                 \
+            for (int m = 0; m < 4; m++) __builtin_memcpy(out + (4 * k + m) * s, &v[m], sizeof v[m]); \
+        }                                                                                      \
+    }
+
+CK_INPUT_F2_GROUP(8, ck_float8, ck_float16)
+CK_INPUT_F2_GROUP(4, ck_float4, ck_float8)
+
+/// One tile at a time, for the last 1 to 3 tiles of a row.
+CK_INLINE void CK_NAME(input_f2_tile)(const float *d, long pw, float *out, long s) {
+    float t[4][4];
+    for (int j = 0; j < 4; j++) {
+        float r0 = d[j], r1 = d[pw + j], r2 = d[2 * pw + j], r3 = d[3 * pw + j];
+        t[0][j] = r0 - r2; t[1][j] = r1 + r2; t[2][j] = r2 - r1; t[3][j] = r1 - r3;
     }
     for (int k = 0; k < 4; k++) {
-        float *q = out + 4 * k * s;
-        CK_NAME(difference)(q, even[k], even[k] + 1, count);
-        CK_NAME(total)(q + s, odd[k], even[k] + 1, count);
-        CK_NAME(difference)(q + 2 * s, even[k] + 1, odd[k], count);
-        CK_NAME(difference)(q + 3 * s, odd[k], odd[k] + 1, count);
+        out[(4 * k) * s] = t[k][0] - t[k][2];
+        out[(4 * k + 1) * s] = t[k][1] + t[k][2];
+        out[(4 * k + 2) * s] = t[k][2] - t[k][1];
+        out[(4 * k + 3) * s] = t[k][1] - t[k][3];
     }
 }
 
 void CK_NAME(ck_winograd_input_f2)(const float *padded, long pw, long tiles_h, long tiles_w, float *out, long s) {
-    for (long ty = 0; ty < tiles_h; ty++)
-        for (long tx = 0; tx < tiles_w; tx += CK_BLOCK) {
-            long count = tiles_w - tx < CK_BLOCK ? tiles_w - tx : CK_BLOCK;
-            CK_NAME(input_f2_block)(padded + 2 * ty * pw + 2 * tx, pw, count, out + ty * tiles_w + tx, s);
-        }
+    for (long ty = 0; ty < tiles_h; ty++) {
+        const float *row = padded + 2 * ty * pw;
+        float *o = out + ty * tiles_w;
+        long tx = 0;
+        for (; tx + 8 <= tiles_w; tx += 8) CK_NAME(input_f2_group8)(row + 2 * tx, pw, o + tx, s);
+        for (; tx + 4 <= tiles_w; tx += 4) CK_NAME(input_f2_group4)(row + 2 * tx, pw, o + tx, s);
+        for (; tx < tiles_w; tx++) CK_NAME(input_f2_tile)(row + 2 * tx, pw, o + tx, s);
+    }
 }
 
 /// The channel's output map on one value (Swift's ChannelMap.apply); `affine` and `relu` are
@@ -130,75 +158,78 @@ void CK_NAME(ck_winograd_output_f2)(const float *m, long s, long tiles_h, long t
 
 // MARK: Winograd F(4x4, 3x3)
 
-/// Bᵀ x, component `j`, for six values (WinogradF4.swift's inputRowsF4, same order of operations).
-CK_INLINE float CK_NAME(input_row_f4)(int j, float x0, float x1, float x2, float x3, float x4, float x5) {
-    float a = x4 - 4 * x2, b = x3 - 4 * x1, c = x4 - x2, d = 2 * (x3 - x1);
-    switch (j) {
-    case 0: return 4 * x0 - 5 * x2 + x4;
-    case 1: return a + b;
-    case 2: return a - b;
-    case 3: return c + d;
-    case 4: return c - d;
-    default: return 4 * x1 - 5 * x3 + x5;
-    }
-}
+/// Bᵀ x for six values, scalars or vectors (WinogradF4.swift's former inputRowsF4, same order of
+/// operations): a macro rather than a function, so that it takes both.
+#define CK_INPUT_ROWS_F4(x0, x1, x2, x3, x4, x5, out)                                 \
+    do {                                                                             \
+        __typeof__(x0) a_ = (x4) - 4 * (x2), b_ = (x3) - 4 * (x1);                   \
+        __typeof__(x0) c_ = (x4) - (x2), d_ = 2 * ((x3) - (x1));                     \
+        (out)[0] = 4 * (x0) - 5 * (x2) + (x4);                                       \
+        (out)[1] = a_ + b_; (out)[2] = a_ - b_; (out)[3] = c_ + d_; (out)[4] = c_ - d_; \
+        (out)[5] = 4 * (x1) - 5 * (x3) + (x5);                                       \
+    } while (0)
 
-/// Copies the valid tiles of `rows` rows of `per_row - 1` tiles (plus one junk tile each, see
-/// input_f4_rows) from o[ξ][u] to out[ξ * s + r * out_w + tx].
-/// (No memcpy: the compiler turned the copy of each row into a call, for 2 to 16 floats, which
-/// cost more than the transform; vector moves do it.)
-__attribute__((no_builtin("memcpy")))
-static void CK_NAME(drop_junk)(const float *restrict o, long positions, long rows, long per_row, float *restrict out,
-                               long out_w, long s) {
-    for (long xi = 0; xi < positions; xi++)
-        for (long r = 0; r < rows; r++)
-            for (long t = 0; t < per_row - 1; t++) out[xi * s + r * out_w + t] = o[xi * CK_VIRTUAL + r * per_row + t];
-}
+#define CK_COL8(j) j, j + 4, j + 8, j + 12, j + 16, j + 20, j + 24, j + 28
+#define CK_COL4(j) j, j + 4, j + 8, j + 12
 
-/// Bᵀ d B for `rows` rows of `tiles` 6x6 tiles (4 apart) whose top-left corner is `d`: first
-/// Bᵀ d over whole rows of pixels (v[i][r * vw + x]), then each row i of that through Bᵀ again,
-/// in one loop over all the rows' tiles: the rows of the lesson's planes hold 4 or 8 tiles, too few
-/// for 16-wide registers. Each row counts one junk tile more (it reads the next row's first
-/// columns), so that tile u starts at column 4u of v; `drop_junk` leaves it out.
-///
-/// (F(2x2, 3x3) keeps its per-row loops: measured per 256 planes, the junk-tile form was slower
-/// for it, 245 against 177 us at 32x32 with AVX-512, while here it took 290 down to 220 us and
-/// the baseline's 1093 down to 244.)
-static void CK_NAME(input_f4_rows)(const float *restrict d, long pw, long rows, long tiles, float *restrict out,
-                                   long out_w, long s) {
-    float v[6][4 * CK_VIRTUAL + 2], o[36][CK_VIRTUAL];
-    long per_row = tiles + 1, vw = 4 * per_row, virt = rows * per_row;
-    for (long r = 0; r < rows; r++) {
-        const float *x = d + 4 * r * pw;
-        for (long c = 0; c < vw; c++) {
-            float x0 = x[c], x1 = x[pw + c], x2 = x[2 * pw + c], x3 = x[3 * pw + c], x4 = x[4 * pw + c], x5 = x[5 * pw + c];
-            _Pragma("clang loop unroll(full)")
-            for (int i = 0; i < 6; i++) v[i][r * vw + c] = CK_NAME(input_row_f4)(i, x0, x1, x2, x3, x4, x5);
-        }
+typedef float ck_float32 __attribute__((ext_vector_type(32)));
+
+/// Bᵀ d B for G neighbouring 6x6 tiles (4 apart) at `d`, one vector lane per tile, as
+/// input_f2_group: the six columns of a patch row are every fourth element of two loads 4
+/// floats apart; t = Bᵀ d column by column, then each row of t through Bᵀ.
+#define CK_INPUT_F4_GROUP(G, LANES, ROW)                                                         \
+    CK_INLINE void CK_NAME(input_f4_group##G)(const float *d, long pw, float *out, long s) {   \
+        LANES c[6][6], t[6][6];                                                                 \
+        for (int k = 0; k < 6; k++) {                                                           \
+            ROW a, b;                                                                           \
+            __builtin_memcpy(&a, d + k * pw, sizeof a);                                         \
+            __builtin_memcpy(&b, d + k * pw + 4, sizeof b);                                     \
+            c[k][0] = __builtin_shufflevector(a, a, CK_COL##G(0));                              \
+            c[k][1] = __builtin_shufflevector(a, a, CK_COL##G(1));                              \
+            c[k][2] = __builtin_shufflevector(a, a, CK_COL##G(2));                              \
+            c[k][3] = __builtin_shufflevector(a, a, CK_COL##G(3));                              \
+            c[k][4] = __builtin_shufflevector(b, b, CK_COL##G(0));                              \
+            c[k][5] = __builtin_shufflevector(b, b, CK_COL##G(1));                              \
+        }                                                                                       \
+        for (int j = 0; j < 6; j++) {                                                           \
+            LANES column[6];                                                                    \
+            CK_INPUT_ROWS_F4(c[0][j], c[1][j], c[2][j], c[3][j], c[4][j], c[5][j], column);    \
+            for (int i = 0; i < 6; i++) t[i][j] = column[i];                                    \
+        }                                                                                       \
+        for (int i = 0; i < 6; i++) {                                                           \
+            LANES v[6];                                                                         \
+            CK_INPUT_ROWS_F4(t[i][0], t[i][1], t[i][2], t[i][3], t[i][4], t[i][5], v);         \
+            for (int j = 0; j < 6; j++) __builtin_memcpy(out + (6 * i + j) * s, &v[j], sizeof v[j]); \
+        }                                                                                       \
     }
-    for (int i = 0; i < 6; i++) v[i][virt * 4] = v[i][virt * 4 + 1] = 0;   // read by the last junk tile
+
+CK_INPUT_F4_GROUP(8, ck_float8, ck_float32)
+CK_INPUT_F4_GROUP(4, ck_float4, ck_float16)
+
+/// One tile at a time, for the last 1 to 3 tiles of a row.
+CK_INLINE void CK_NAME(input_f4_tile)(const float *d, long pw, float *out, long s) {
+    float t[6][6];
+    for (int j = 0; j < 6; j++) {
+        float column[6];
+        CK_INPUT_ROWS_F4(d[j], d[pw + j], d[2 * pw + j], d[3 * pw + j], d[4 * pw + j], d[5 * pw + j], column);
+        for (int i = 0; i < 6; i++) t[i][j] = column[i];
+    }
     for (int i = 0; i < 6; i++) {
-        const float *t = v[i];
-        for (long u = 0; u < virt; u++) {
-            float x0 = t[4 * u], x1 = t[4 * u + 1], x2 = t[4 * u + 2], x3 = t[4 * u + 3], x4 = t[4 * u + 4], x5 = t[4 * u + 5];
-            _Pragma("clang loop unroll(full)")
-            for (int j = 0; j < 6; j++) o[6 * i + j][u] = CK_NAME(input_row_f4)(j, x0, x1, x2, x3, x4, x5);
-        }
+        float v[6];
+        CK_INPUT_ROWS_F4(t[i][0], t[i][1], t[i][2], t[i][3], t[i][4], t[i][5], v);
+        for (int j = 0; j < 6; j++) out[(6 * i + j) * s] = v[j];
     }
-    CK_NAME(drop_junk)(o[0], 36, rows, per_row, out, out_w, s);
 }
 
-/// The plane in pieces: up to CK_VIRTUAL - 1 tiles of a row, as many rows as CK_VIRTUAL virtual
-/// tiles hold.
 void CK_NAME(ck_winograd_input_f4)(const float *padded, long pw, long tiles_h, long tiles_w, float *out, long s) {
-    long chunk = tiles_w < CK_VIRTUAL - 1 ? tiles_w : CK_VIRTUAL - 1;
-    long rows_per_piece = CK_VIRTUAL / (chunk + 1);
-    for (long ty = 0; ty < tiles_h; ty += rows_per_piece)
-        for (long tx = 0; tx < tiles_w; tx += chunk) {
-            long rows = tiles_h - ty < rows_per_piece ? tiles_h - ty : rows_per_piece;
-            long tiles = tiles_w - tx < chunk ? tiles_w - tx : chunk;
-            CK_NAME(input_f4_rows)(padded + 4 * (ty * pw + tx), pw, rows, tiles, out + ty * tiles_w + tx, tiles_w, s);
-        }
+    for (long ty = 0; ty < tiles_h; ty++) {
+        const float *row = padded + 4 * ty * pw;
+        float *o = out + ty * tiles_w;
+        long tx = 0;
+        for (; tx + 8 <= tiles_w; tx += 8) CK_NAME(input_f4_group8)(row + 4 * tx, pw, o + tx, s);
+        for (; tx + 4 <= tiles_w; tx += 4) CK_NAME(input_f4_group4)(row + 4 * tx, pw, o + tx, s);
+        for (; tx < tiles_w; tx++) CK_NAME(input_f4_tile)(row + 4 * tx, pw, o + tx, s);
+    }
 }
 
 /// Aᵀ x, component `k`, for six values (outputRowsF4, same order of operations).
@@ -276,7 +307,6 @@ void CK_NAME(ck_winograd_output_f4)(const float *m, long s, long tiles_h, long t
 // turn arrays of running sums into registers, these are lowered to one zmm, two ymm or four xmm
 // registers, always with the same eight lanes and so the same rounding.
 typedef double ck_double8 __attribute__((ext_vector_type(8)));
-typedef float ck_float8 __attribute__((ext_vector_type(8)));
 
 // (Vectors go through pointers, not by value: by value their calling convention would differ
 // between the instances, which clang warns about even where the functions are inlined.)

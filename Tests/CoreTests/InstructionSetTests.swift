@@ -113,10 +113,11 @@ import Testing
 
     // MARK: Winograd transforms
 
-    /// The input transform of both tiles, on sides that leave partial tiles (odd sides, widths
-    /// that are no multiple of 4 or 16 tiles), single pixels, and rows of more tiles than the C
-    /// code transforms per step (64 for F(2x2, 3x3): widths 132, 260, 516; 127 for F(4x4, 3x3): 516).
-    @Test(arguments: [(1, 1), (2, 3), (3, 5), (7, 9), (4, 4), (16, 16), (32, 32), (5, 20), (6, 132), (4, 260), (2, 516)])
+    /// The input transform of both tiles, on sides that leave partial tiles (odd sides), single
+    /// pixels, and rows whose tiles fall into every step the C code takes (8 tiles, 4 tiles,
+    /// single tiles): 13 tiles (width 26) and 15 (width 60) are 8 + 4 + the rest; long rows too.
+    @Test(arguments: [(1, 1), (2, 3), (3, 5), (7, 9), (4, 4), (16, 16), (32, 32), (5, 20), (3, 26), (5, 60),
+                      (6, 132), (4, 260), (2, 516)])
     func winogradInputTransformsAgree(_ side: (Int, Int)) throws {
         let (h, w) = side
         let (images, channels) = (2, 3)
