@@ -1,7 +1,8 @@
 // The kernels' bodies, compiled once per instruction set: each Instance*.c file defines
-// CK_SUFFIX and puts a target attribute on every function, then includes this file. The loops
-// are written for the auto-vectoriser (unit-stride or small interleaved accesses, outputs through
-// restrict pointers, fixed lane counts for sums), which widens them to the target's registers.
+// CK_SUFFIX and puts a target attribute on every function, then includes this file. Most loops
+// are written for the auto-vectoriser (unit-stride accesses, outputs through restrict pointers),
+// which widens them to the target's registers; the input transforms and the sums use clang
+// vector types of a fixed lane count (4, 8 or 16), which each instance lowers to its registers.
 //
 // Exactness: contraction of a * b + c into one FMA is switched off, and sums keep eight double
 // lanes whatever the register width, so every instance rounds exactly as the baseline does.
@@ -18,11 +19,12 @@
 /// Tiles the output transforms take per step: bounds their scratch arrays on the stack.
 #define CK_BLOCK 64
 
-// MARK: Winograd F(2x2, 3x3)
-
 typedef float ck_float4 __attribute__((ext_vector_type(4)));
 typedef float ck_float8 __attribute__((ext_vector_type(8)));
 typedef float ck_float16 __attribute__((ext_vector_type(16)));
+typedef float ck_float32 __attribute__((ext_vector_type(32)));
+
+// MARK: Winograd F(2x2, 3x3)
 
 #define CK_EVEN8 0, 2, 4, 6, 8, 10, 12, 14
 #define CK_ODD8 1, 3, 5, 7, 9, 11, 13, 15
@@ -171,8 +173,6 @@ void CK_NAME(ck_winograd_output_f2)(const float *m, long s, long tiles_h, long t
 
 #define CK_COL8(j) j, j + 4, j + 8, j + 12, j + 16, j + 20, j + 24, j + 28
 #define CK_COL4(j) j, j + 4, j + 8, j + 12
-
-typedef float ck_float32 __attribute__((ext_vector_type(32)));
 
 /// Bᵀ d B for G neighbouring 6x6 tiles (4 apart) at `d`, one vector lane per tile, as
 /// input_f2_group: the six columns of a patch row are every fourth element of two loads 4
