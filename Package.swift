@@ -30,8 +30,12 @@ let package = Package(
         // The network engine, one target per layer of the one-way flow
         // (kernels <- autograd <- layers <- models, data, checkpoints <- training): SwiftPM refuses
         // cycles between targets, so a low layer can never reach a high one.
+        // The hot loops in C, compiled for the baseline, AVX2 and AVX-512 and chosen at run time
+        // (InstructionSet.swift); optimised in debug too, for the reason above.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
         // Pure functions on float buffers, over BLAS: no tensors, no graph.
         .target(name: "Kernels", dependencies: [
+                    "CKernels",
                     .target(name: "CBLAS", condition: .when(platforms: [.linux])),
                 ],
                 swiftSettings: optimisedInDebug),

@@ -21,8 +21,18 @@ public struct KernelOptions: Sendable {
     public var winogradGroupFloats = 1_048_576
     /// Floats of unfolded im2col matrix per block of images (see Convolution.swift).
     public var im2colBlockFloats = 262_144
+    /// The vector instructions of the C kernels (InstructionSet.swift): the widest the processor
+    /// has, unless `setInstructionSet` chose another.
+    public private(set) var instructionSet = InstructionSet.processorBest
 
     public init() {}
+
+    /// Runs the C kernels with `isa`; throws `UnsupportedInstructionSet`, and changes nothing, if
+    /// this processor cannot run it.
+    public mutating func setInstructionSet(_ isa: InstructionSet) throws {
+        try isa.check(against: Processor.flags)
+        instructionSet = isa
+    }
 
     /// The options in force here.
     @TaskLocal public static var current = KernelOptions()

@@ -1,3 +1,5 @@
+import CKernels
+
 /// What a convolution does to each value as it writes its output: add the channel's bias, and,
 /// when a BatchNorm in evaluation mode and a ReLU follow it, apply them in the same pass.
 ///
@@ -30,6 +32,11 @@ package struct OutputMap {
 struct ChannelMap {
     let bias: Float, mean: Float, scale: Float, shift: Float
     let hasAffine: Bool, relu: Bool
+
+    /// The same constants for the C kernels (CKernels.h), which apply them in the same order.
+    var c: ck_channel_map {
+        ck_channel_map(bias: bias, mean: mean, scale: scale, shift: shift, affine: hasAffine ? 1 : 0, relu: relu ? 1 : 0)
+    }
 
     @inline(__always)
     func apply(_ value: Float) -> Float {

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Winograd convolution for the 3x3, stride 1, padding 1 layers that make up most of
 /// VGG and ResNet's work.
 ///
@@ -187,17 +189,16 @@ extension Kernels {
                     }
                 }
 
-                // Output transform, one output channel per task: y = Aᵀ m A (+ bias).
+                // Output transform, one output channel per task: y = Aᵀ m A (+ bias), in C.
+                let isa = KernelOptions.current.instructionSet.c
                 parallelFor(O, costPerItem: T * positions) { channels in
                     for o in channels {
-                        let channel = map.channel(o)
+                        let channel = map.channel(o).c
                         for i in 0..<count {
                             let (tiles, plane) = (m + o * T + i * tilesPerImage, y + ((first + i) * O + o) * H * W)
                             switch tile {
-                            case .f2: winogradOutputTiles(tiles, stride16: mStride, tilesH: tilesH, tilesW: tilesW,
-                                                          channel, plane, height: H, width: W)
-                            case .f4: winogradOutputTilesF4(tiles, stride36: mStride, tilesH: tilesH, tilesW: tilesW,
-                                                            channel, plane, width: W)
+                            case .f2: ck_winograd_output_f2(isa, tiles, mStride, tilesH, tilesW, channel, plane, H, W)
+                            case .f4: ck_winograd_output_f4(isa, tiles, mStride, tilesH, tilesW, channel, plane)
                             }
                         }
                     }
@@ -218,6 +219,7 @@ extension Kernels {
         // A zero-bordered copy of one plane makes every tile an interior one (no bounds tests);
         // F(4x4, 3x3)'s vector loads read two columns further.
         let (paddedH, paddedW) = tile == .f2 ? (2 * tilesH + 2, 2 * tilesW + 2) : (4 * tilesH + 2, 4 * tilesW + 4)
+        let isa = KernelOptions.current.instructionSet.c
         parallelFor(C, costPerItem: count * H * W * 8) { channels in
             withZeroedPlane(paddedH * paddedW) { padded in
                 for c in channels {
@@ -225,128 +227,13 @@ extension Kernels {
                         copyPlane(x + (i * C + c) * H * W, height: H, width: W,
                                   into: padded + paddedW + 1, rowStride: paddedW)
                         let out = v + c * T + i * tilesPerImage
+                        // Bᵀ d B for every tile (CKernels.h).
                         switch tile {
-                        case .f2: winogradInputTiles(padded, paddedW: paddedW, tilesH: tilesH, tilesW: tilesW,
-                                                     out, stride16: planeStride)
-                        case .f4: winogradInputTilesF4(padded, paddedW: paddedW, tilesH: tilesH, tilesW: tilesW,
-                                                       out, stride36: planeStride)
+                        case .f2: ck_winograd_input_f2(isa, padded, paddedW, tilesH, tilesW, out, planeStride)
+                        case .f4: ck_winograd_input_f4(isa, padded, paddedW, tilesH, tilesW, out, planeStride)
                         }
                     }
                 }
-            }
-        }
-    }
-
-    /// Bᵀ d B for every 4x4 tile of one zero-bordered plane; tile t's 16 values go to
-    /// out[ξ * stride16 + t]. Bᵀ = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]].
-    ///
-    /// Four horizontally adjacent tiles are transformed at once, one SIMD lane per tile: their
-    /// columns are the even and odd elements of two 8-wide loads, and each of the 16 results is
-    /// then one 4-wide store (tiles are consecutive in `out`). Rows of other widths go one tile
-    /// at a time.
-    @inline(__always)
-    static func winogradInputTiles(_ padded: UnsafePointer<Float>, paddedW: Int, tilesH: Int, tilesW: Int,
-                                   _ out: UnsafeMutablePointer<Float>, stride16: Int) {
-        for ty in 0..<tilesH {
-            var tx = 0
-            while tx + 4 <= tilesW {
-                let d = padded + 2 * ty * paddedW + 2 * tx
-                // Row k of the patch as four columns, each a SIMD4 across the 4 tiles.
-                @inline(__always) func columns(_ k: Int) -> (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>) {
-                    let p = UnsafeRawPointer(d + k * paddedW)
-                    let a = p.loadUnaligned(as: SIMD8<Float>.self)
-                    let b = p.loadUnaligned(fromByteOffset: 8, as: SIMD8<Float>.self)
-                    return (a.evenHalf, a.oddHalf, b.evenHalf, b.oddHalf)
-                }
-                let r0 = columns(0), r1 = columns(1), r2 = columns(2), r3 = columns(3)
-                let o = UnsafeMutableRawPointer(out + ty * tilesW + tx)
-                let step = stride16 * MemoryLayout<Float>.stride
-                // t = Bᵀ d (combine rows), then (t B) combines columns.
-                @inline(__always) func emit(_ k: Int, _ c0: SIMD4<Float>, _ c1: SIMD4<Float>,
-                                            _ c2: SIMD4<Float>, _ c3: SIMD4<Float>) {
-                    o.storeBytes(of: c0 - c2, toByteOffset: (4 * k) * step, as: SIMD4<Float>.self)
-                    o.storeBytes(of: c1 + c2, toByteOffset: (4 * k + 1) * step, as: SIMD4<Float>.self)
-                    o.storeBytes(of: c2 - c1, toByteOffset: (4 * k + 2) * step, as: SIMD4<Float>.self)
-                    o.storeBytes(of: c1 - c3, toByteOffset: (4 * k + 3) * step, as: SIMD4<Float>.self)
-                }
-                emit(0, r0.0 - r2.0, r0.1 - r2.1, r0.2 - r2.2, r0.3 - r2.3)
-                emit(1, r1.0 + r2.0, r1.1 + r2.1, r1.2 + r2.2, r1.3 + r2.3)
-                emit(2, r2.0 - r1.0, r2.1 - r1.1, r2.2 - r1.2, r2.3 - r1.3)
-                emit(3, r1.0 - r3.0, r1.1 - r3.1, r1.2 - r3.2, r1.3 - r3.3)
-                tx += 4
-            }
-            while tx < tilesW {
-                let d = padded + 2 * ty * paddedW + 2 * tx
-                @inline(__always) func row(_ k: Int) -> SIMD4<Float> {
-                    let r = d + k * paddedW
-                    return SIMD4(r[0], r[1], r[2], r[3])
-                }
-                let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3))
-                let o = out + ty * tilesW + tx
-                @inline(__always) func store(_ k: Int, _ r: SIMD4<Float>) {
-                    let base = o + 4 * k * stride16
-                    base[0] = r[0] - r[2]
-                    base[stride16] = r[1] + r[2]
-                    base[2 * stride16] = r[2] - r[1]
-                    base[3 * stride16] = r[1] - r[3]
-                }
-                store(0, r0 - r2); store(1, r1 + r2); store(2, r2 - r1); store(3, r1 - r3)
-                tx += 1
-            }
-        }
-    }
-
-    /// Aᵀ m A, through the channel's output map, for every tile of one output plane, m[ξ * stride16 + t];
-    /// Aᵀ = [[1,1,1,0],[0,1,-1,-1]]. Four tiles at a time (one SIMD lane each) when the plane's
-    /// width is even; edge tiles of odd sizes are clipped.
-    @inline(__always)
-    static func winogradOutputTiles(_ m: UnsafePointer<Float>, stride16: Int, tilesH: Int, tilesW: Int,
-                                    _ channel: ChannelMap, _ plane: UnsafeMutablePointer<Float>, height H: Int, width W: Int) {
-        let vectorRows = W % 2 == 0
-        for ty in 0..<tilesH {
-            let (oy, lastRow) = (2 * ty, 2 * ty + 1 >= H)
-            var tx = 0
-            if vectorRows {
-                while tx + 4 <= tilesW {
-                    let s = UnsafeRawPointer(m + ty * tilesW + tx)
-                    let step = stride16 * MemoryLayout<Float>.stride
-                    @inline(__always) func v(_ xi: Int) -> SIMD4<Float> {
-                        s.loadUnaligned(fromByteOffset: xi * step, as: SIMD4<Float>.self)
-                    }
-                    // Rows of Aᵀ m: a0 = m0 + m1 + m2, a1 = m1 - m2 - m3 (per column j).
-                    let a0 = (v(0) + v(4) + v(8), v(1) + v(5) + v(9), v(2) + v(6) + v(10), v(3) + v(7) + v(11))
-                    let a1 = (v(4) - v(8) - v(12), v(5) - v(9) - v(13), v(6) - v(10) - v(14), v(7) - v(11) - v(15))
-                    @inline(__always) func store(_ row: UnsafeMutablePointer<Float>,
-                                                 _ a: (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>)) {
-                        let left = channel.apply(a.0 + a.1 + a.2), right = channel.apply(a.1 - a.2 - a.3)
-                        // Interleave: tile k's two outputs land at columns 2k and 2k + 1.
-                        let out = SIMD8<Float>(left[0], right[0], left[1], right[1],
-                                               left[2], right[2], left[3], right[3])
-                        UnsafeMutableRawPointer(row).storeBytes(of: out, as: SIMD8<Float>.self)
-                    }
-                    store(plane + oy * W + 2 * tx, a0)
-                    if !lastRow { store(plane + (oy + 1) * W + 2 * tx, a1) }
-                    tx += 4
-                }
-            }
-            while tx < tilesW {
-                let s = m + ty * tilesW + tx
-                @inline(__always) func row(_ k: Int) -> SIMD4<Float> {
-                    SIMD4(s[(4 * k) * stride16], s[(4 * k + 1) * stride16],
-                          s[(4 * k + 2) * stride16], s[(4 * k + 3) * stride16])
-                }
-                let (m0, m1, m2, m3) = (row(0), row(1), row(2), row(3))
-                let a0 = m0 + m1 + m2
-                let a1 = m1 - m2 - m3
-                let ox = 2 * tx
-                let out = plane + oy * W + ox
-                out[0] = channel.apply(a0[0] + a0[1] + a0[2])
-                if ox + 1 < W { out[1] = channel.apply(a0[1] - a0[2] - a0[3]) }
-                if !lastRow {
-                    out[W] = channel.apply(a1[0] + a1[1] + a1[2])
-                    if ox + 1 < W { out[W + 1] = channel.apply(a1[1] - a1[2] - a1[3]) }
-                }
-                tx += 1
             }
         }
     }

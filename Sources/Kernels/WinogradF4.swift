@@ -12,8 +12,10 @@
 ///          [ 0  2 -1 -2  1  0 ]        [ 1/24 -1/12   1/6 ]
 ///          [ 0  4  0 -5  0  1 ]        [    0     0     1 ]
 ///
-/// Position ξ = 6i + j of a transformed tile is row i, column j. Every transform works on four
-/// tiles (or four filters) at once, one SIMD lane each.
+/// Position ξ = 6i + j of a transformed tile is row i, column j. The filter and weight-gradient
+/// transforms here work on four tiles (or four filters) at once, one SIMD lane each; the input
+/// and output transforms of the convolution are in C (Sources/CKernels), one instance per
+/// instruction set.
 ///
 /// Precision: the coefficients up to 8 and the fractions 1/6, 1/12, 1/24 amplify float32
 /// rounding, so this tile is about ten times less exact than F(2x2, 3x3) (bound in KernelTests).
@@ -21,21 +23,6 @@ extension Kernels {
     typealias Lanes = SIMD4<Float>
     typealias SixLanes = (Lanes, Lanes, Lanes, Lanes, Lanes, Lanes)
     typealias FourLanes = (Lanes, Lanes, Lanes, Lanes)
-
-    /// Bᵀ x for six values (a column of a tile, or a row of Bᵀ d).
-    @inline(__always)
-    static func inputRowsF4(_ x: SixLanes) -> SixLanes {
-        let a = x.4 - 4 * x.2, b = x.3 - 4 * x.1
-        let c = x.4 - x.2, d = 2 * (x.3 - x.1)
-        return (4 * x.0 - 5 * x.2 + x.4, a + b, a - b, c + d, c - d, 4 * x.1 - 5 * x.3 + x.5)
-    }
-
-    /// Aᵀ x: six transformed values to four outputs.
-    @inline(__always)
-    static func outputRowsF4(_ x: SixLanes) -> FourLanes {
-        let s12 = x.1 + x.2, d12 = x.1 - x.2, s34 = x.3 + x.4, d34 = x.3 - x.4
-        return (x.0 + s12 + s34, d12 + 2 * d34, s12 + 4 * s34, d12 + 8 * d34 + x.5)
-    }
 
     /// G x: three filter taps to six values.
     @inline(__always)
@@ -64,88 +51,7 @@ extension Kernels {
         row(5, filterRowsF4(c0.5, c1.5, c2.5))
     }
 
-    /// v = Bᵀ d B for four 6x6 input patches, given as their six rows (each row as six columns
-    /// across the four patches); position ξ through `put`.
-    @inline(__always)
-    static func inputTileF4(_ r: (SixLanes, SixLanes, SixLanes, SixLanes, SixLanes, SixLanes),
-                            _ put: (Int, Lanes) -> Void) {
-        // t = Bᵀ d: column j of the patch through Bᵀ.
-        let c0 = inputRowsF4((r.0.0, r.1.0, r.2.0, r.3.0, r.4.0, r.5.0))
-        let c1 = inputRowsF4((r.0.1, r.1.1, r.2.1, r.3.1, r.4.1, r.5.1))
-        let c2 = inputRowsF4((r.0.2, r.1.2, r.2.2, r.3.2, r.4.2, r.5.2))
-        let c3 = inputRowsF4((r.0.3, r.1.3, r.2.3, r.3.3, r.4.3, r.5.3))
-        let c4 = inputRowsF4((r.0.4, r.1.4, r.2.4, r.3.4, r.4.4, r.5.4))
-        let c5 = inputRowsF4((r.0.5, r.1.5, r.2.5, r.3.5, r.4.5, r.5.5))
-        // v = t B: row i of t through Bᵀ.
-        @inline(__always) func row(_ i: Int, _ v: SixLanes) {
-            put(6 * i, v.0); put(6 * i + 1, v.1); put(6 * i + 2, v.2)
-            put(6 * i + 3, v.3); put(6 * i + 4, v.4); put(6 * i + 5, v.5)
-        }
-        row(0, inputRowsF4((c0.0, c1.0, c2.0, c3.0, c4.0, c5.0)))
-        row(1, inputRowsF4((c0.1, c1.1, c2.1, c3.1, c4.1, c5.1)))
-        row(2, inputRowsF4((c0.2, c1.2, c2.2, c3.2, c4.2, c5.2)))
-        row(3, inputRowsF4((c0.3, c1.3, c2.3, c3.3, c4.3, c5.3)))
-        row(4, inputRowsF4((c0.4, c1.4, c2.4, c3.4, c4.4, c5.4)))
-        row(5, inputRowsF4((c0.5, c1.5, c2.5, c3.5, c4.5, c5.5)))
-    }
-
-    /// y = Aᵀ m A for four tiles (`m(ξ)` position ξ across the four): the 4x4 outputs as four
-    /// rows of four columns.
-    @inline(__always)
-    static func outputTileF4(_ m: (Int) -> Lanes) -> (FourLanes, FourLanes, FourLanes, FourLanes) {
-        // s = Aᵀ m: column j of m through Aᵀ.
-        @inline(__always) func column(_ j: Int) -> FourLanes {
-            outputRowsF4((m(j), m(6 + j), m(12 + j), m(18 + j), m(24 + j), m(30 + j)))
-        }
-        let (s0, s1, s2, s3, s4, s5) = (column(0), column(1), column(2), column(3), column(4), column(5))
-        // y = s A: row r of s through Aᵀ.
-        return (outputRowsF4((s0.0, s1.0, s2.0, s3.0, s4.0, s5.0)), outputRowsF4((s0.1, s1.1, s2.1, s3.1, s4.1, s5.1)),
-                outputRowsF4((s0.2, s1.2, s2.2, s3.2, s4.2, s5.2)), outputRowsF4((s0.3, s1.3, s2.3, s3.3, s4.3, s5.3)))
-    }
-
-    /// Bᵀ d B for every 6x6 tile (4 pixels apart) of one zero-bordered plane: the image sits at
-    /// row 1, column 1, and the plane is `paddedW` = 4 * tilesW + 4 wide (the vector loads read
-    /// up to two columns past the last tile). Tile t's 36 values go to out[ξ * stride36 + t].
-    ///
-    /// With a multiple of four tiles per row, four neighbours are read with two 16-wide loads
-    /// per row, their columns picked out by even/odd splits; other widths (20, 24, 28, ... pixels)
-    /// gather any four consecutive tiles lane by lane.
-    @inline(__always)
-    static func winogradInputTilesF4(_ padded: UnsafePointer<Float>, paddedW: Int, tilesH: Int, tilesW: Int,
-                                     _ out: UnsafeMutablePointer<Float>, stride36: Int) {
-        let step = stride36 * MemoryLayout<Float>.stride
-        if tilesW % 4 == 0 {
-            for ty in 0..<tilesH {
-                for tx in stride(from: 0, to: tilesW, by: 4) {
-                    let d = padded + 4 * ty * paddedW + 4 * tx
-                    @inline(__always) func row(_ k: Int) -> SixLanes {
-                        let p = UnsafeRawPointer(d + k * paddedW)
-                        let a = p.loadUnaligned(as: SIMD16<Float>.self)
-                        let b = p.loadUnaligned(fromByteOffset: 16, as: SIMD16<Float>.self)
-                        return (a.evenHalf.evenHalf, a.oddHalf.evenHalf, a.evenHalf.oddHalf, a.oddHalf.oddHalf,
-                                b.evenHalf.evenHalf, b.oddHalf.evenHalf)
-                    }
-                    let o = UnsafeMutableRawPointer(out + ty * tilesW + tx)
-                    inputTileF4((row(0), row(1), row(2), row(3), row(4), row(5))) { xi, value in
-                        o.storeBytes(of: value, toByteOffset: xi * step, as: Lanes.self)
-                    }
-                }
-            }
-            return
-        }
-        forEachTileQuadF4(tiles: tilesH * tilesW, tilesW: tilesW, rowStride: paddedW, out, stride36: stride36) { origin, put in
-            @inline(__always) func row(_ k: Int) -> SixLanes {
-                @inline(__always) func column(_ j: Int) -> Lanes {
-                    let e = k * paddedW + j
-                    return Lanes(padded[origin[0] + e], padded[origin[1] + e], padded[origin[2] + e], padded[origin[3] + e])
-                }
-                return (column(0), column(1), column(2), column(3), column(4), column(5))
-            }
-            inputTileF4((row(0), row(1), row(2), row(3), row(4), row(5)), put)
-        }
-    }
-
-    /// The gathering path of the F(4x4, 3x3) tile transforms: tiles in groups of four consecutive
+    /// The gathering path of the F(4x4, 3x3) weight-gradient tile transform: tiles in groups of four consecutive
     /// indices (t = ty * tilesW + tx), `body(origin, put)` with each lane's patch corner
     /// (4 * ty * rowStride + 4 * tx) and a `put(ξ, value)` that stores the group's valid lanes at
     /// out[ξ * stride36 + t]. Lanes past the last tile repeat it and are not stored.
@@ -166,51 +72,6 @@ extension Kernels {
                 } else {
                     for lane in 0..<lanes { o[xi * stride36 + lane] = value[lane] }
                 }
-            }
-        }
-    }
-
-    /// Aᵀ m A, through the channel's output map, for every tile of one H x W output plane (H and
-    /// W multiples of 4), m[ξ * stride36 + t]. Four neighbouring tiles of a row are written as
-    /// 16-wide rows; other widths write each tile's 16 values.
-    @inline(__always)
-    static func winogradOutputTilesF4(_ m: UnsafePointer<Float>, stride36: Int, tilesH: Int, tilesW: Int,
-                                      _ channel: ChannelMap, _ plane: UnsafeMutablePointer<Float>, width W: Int) {
-        if tilesW % 4 == 0 {
-            for ty in 0..<tilesH {
-                for tx in stride(from: 0, to: tilesW, by: 4) {
-                    let s = m + ty * tilesW + tx
-                    let y = outputTileF4 { xi in UnsafeRawPointer(s + xi * stride36).loadUnaligned(as: Lanes.self) }
-                    // Output row r of the four tiles: tile k's column c lands at 4k + c.
-                    @inline(__always) func store(_ r: Int, _ v: FourLanes) {
-                        let (c0, c1, c2, c3) = (channel.apply(v.0), channel.apply(v.1), channel.apply(v.2), channel.apply(v.3))
-                        let row = SIMD16<Float>(c0[0], c1[0], c2[0], c3[0], c0[1], c1[1], c2[1], c3[1],
-                                                c0[2], c1[2], c2[2], c3[2], c0[3], c1[3], c2[3], c3[3])
-                        UnsafeMutableRawPointer(plane + (4 * ty + r) * W + 4 * tx).storeBytes(of: row, as: SIMD16<Float>.self)
-                    }
-                    store(0, y.0); store(1, y.1); store(2, y.2); store(3, y.3)
-                }
-            }
-            return
-        }
-        let tiles = tilesH * tilesW
-        for first in stride(from: 0, to: tiles, by: 4) {
-            let lanes = Swift.min(4, tiles - first)
-            let s = m + first
-            let y = outputTileF4 { xi in
-                var v = Lanes()
-                for lane in 0..<lanes { v[lane] = s[xi * stride36 + lane] }
-                return v
-            }
-            for lane in 0..<lanes {
-                let (ty, tx) = (first + lane).quotientAndRemainder(dividingBy: tilesW)
-                let corner = plane + 4 * ty * W + 4 * tx
-                @inline(__always) func store(_ r: Int, _ v: FourLanes) {
-                    let out = corner + r * W
-                    out[0] = channel.apply(v.0[lane]); out[1] = channel.apply(v.1[lane])
-                    out[2] = channel.apply(v.2[lane]); out[3] = channel.apply(v.3[lane])
-                }
-                store(0, y.0); store(1, y.1); store(2, y.2); store(3, y.3)
             }
         }
     }

@@ -28,6 +28,8 @@ enum ModelChoice: String, CaseIterable, ExpressibleByArgument {
     }
 }
 
+extension InstructionSet: ExpressibleByArgument {}
+
 enum ModeChoice: String, CaseIterable, ExpressibleByArgument {
     case train, eval, both
     var modes: [ModeChoice] { self == .both ? [.train, .eval] : [self] }
@@ -68,6 +70,9 @@ struct Benchmark: ParsableCommand {
     @Flag(help: "Stride-2 3x3 convolutions through im2col + GEMM instead of their Winograd (to measure what it gains).")
     var im2colStrideTwo = false
 
+    @Option(help: "Vector instructions of the engine's own kernels: \(InstructionSet.allCases.map(\.rawValue).joined(separator: ", ")) (default: the widest this processor has).")
+    var isa: InstructionSet?
+
     @Option(help: ArgumentHelp("Time one 3x3 convolution layer instead of a network: in,out,size,stride (e.g. 64,128,32,2).",
                                valueName: "C,O,H,S"))
     var conv: String?
@@ -77,6 +82,11 @@ struct Benchmark: ParsableCommand {
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
         guard warmup >= 0 else { throw ValidationError("--warmup must be 0 or more, got \(warmup)") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let isa {
+            // Refused here with the reason, rather than stopping on an illegal instruction later.
+            var options = KernelOptions()
+            do { try options.setInstructionSet(isa) } catch { throw ValidationError("--isa: \(error)") }
+        }
         if let conv, ConvLayerSpec(conv) == nil {
             throw ValidationError("--conv wants four positive whole numbers in,out,size,stride (e.g. 64,128,32,2), got '\(conv)'")
         }
@@ -95,17 +105,20 @@ struct Benchmark: ParsableCommand {
         var options = KernelOptions()
         options.largeWinogradTiles = !smallWinogradTiles
         options.strideTwoWinograd = !im2colStrideTwo
+        if let isa { try options.setInstructionSet(isa) }
+        let kernelsISA = options.instructionSet.rawValue
         Threads.using(threads) { KernelOptions.with(options) {
             if let conv, let spec = ConvLayerSpec(conv) {
                 let (wall, cpu) = timeConvLayer(spec, batch: batchSize, steps: steps, warmup: warmup, seed: seed)
                 func line(_ t: LayerTimes) -> String {
                     "forward \(format(t.forward, 1)), backward \(format(t.backward, 1)), eval forward \(format(t.evalForward, 1))"
                 }
-                print("\(spec.description), batch \(batchSize), \(threads) thread(s), median ms: wall \(line(wall)); CPU \(line(cpu))")
+                print("\(spec.description), batch \(batchSize), \(threads) thread(s), ISA \(kernelsISA), median ms: wall \(line(wall)); CPU \(line(cpu))")
                 return
             }
             // The machine and the code path behind every figure.
-            let machine = "processor: \(Processor.summary); BLAS: \(blasName) (\(BLASCore.coreName) kernels)"
+            let machine = "processor: \(Processor.summary); BLAS: \(blasName) (\(BLASCore.coreName) kernels); "
+                + "engine kernels: \(kernelsISA) (available: \(InstructionSet.available.map(\.rawValue).joined(separator: ", ")))"
             if !json {
                 print(machine)
                 print("model       mode   threads  batch  median step (s)   img/s    peak RSS (MB)")
@@ -123,6 +136,7 @@ struct Benchmark: ParsableCommand {
                             "\"training_estimate_mb\":\(format(result.estimateMB, 1))",
                             "\"median_cpu_s\":\(format(result.cpu, 6))",
                             "\"blas_core\":\"\(BLASCore.coreName)\"",
+                            "\"isa\":\"\(kernelsISA)\"",
                         ]
                         print("{" + fields.joined(separator: ",") + "}")
                     } else {
