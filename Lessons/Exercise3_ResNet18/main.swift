@@ -136,12 +136,13 @@ struct Exercise3: ParsableCommand {
             lesson.say("With --seeds \(seeds) the network is trained \(seeds) times, seeds \(common.seed) to \(common.seed &+ UInt64(seeds - 1)), to show how much the test accuracy varies.")
         }
         // One training step, written out: what the trainer below repeats for every batch. It is taken here
-        // on a fresh ResNet-18 (its own seed scope, so the training run is unchanged) and the first batch.
+        // on a fresh ResNet-18 (its own seed scope, so the training run is unchanged) and the first batch (at most
+        // 64 images: the memory check for the full batch size comes with the trainer).
         let oneStep = Random.withSeed(common.seed) { () -> (before: Float, after: Float) in
             let model = ResNet18()
             let optimizer = Adam(model.parameters(), lr: training.lr)
             let criterion = CrossEntropyLoss()
-            let (images, labels) = data.train.gather(Array(0..<min(training.batchSize, data.train.count)))
+            let (images, labels) = data.train.gather(Array(0..<min(training.batchSize, 64, data.train.count)))
             model.train()
             let outputs = model(images)              // forward
             let loss = criterion(outputs, labels)    // loss
@@ -152,7 +153,7 @@ struct Exercise3: ParsableCommand {
         }
         lesson.say("""
         One training step is five lines (forward, loss, zero the gradients, backward, optimiser step; see \
-        this lesson's main.swift). Taken once on a fresh ResNet-18 and the first \(min(training.batchSize, data.train.count)) training images: \
+        this lesson's main.swift). Taken once on a fresh ResNet-18 and the first \(min(training.batchSize, 64, data.train.count)) training images: \
         the loss on those images was \(Format.fixed(Double(oneStep.before), 4)) before the step and \(Format.fixed(Double(oneStep.after), 4)) after it.
         The trainer repeats that step for every batch of every epoch.
         """)

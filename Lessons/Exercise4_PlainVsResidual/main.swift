@@ -124,12 +124,13 @@ struct Exercise4: ParsableCommand {
         // MARK: 2. Training (or reusing) every network
         lesson.section("2. Training")
         // One training step, written out: what the trainer below repeats for every batch. It is taken here
-        // on a fresh PlainNet (its own seed scope, so the training run is unchanged) and the first batch.
+        // on a fresh PlainNet (its own seed scope, so the training run is unchanged) and the first batch (at most
+        // 64 images: the memory check for the full batch size comes with the trainer).
         let oneStep = Random.withSeed(common.seed) { () -> (before: Float, after: Float) in
             let model = PlainNet()
             let optimizer = Adam(model.parameters(), lr: training.lr)
             let criterion = CrossEntropyLoss()
-            let (images, labels) = data.train.gather(Array(0..<min(training.batchSize, data.train.count)))
+            let (images, labels) = data.train.gather(Array(0..<min(training.batchSize, 64, data.train.count)))
             model.train()
             let outputs = model(images)              // forward
             let loss = criterion(outputs, labels)    // loss
@@ -140,7 +141,7 @@ struct Exercise4: ParsableCommand {
         }
         lesson.say("""
         One training step is five lines (forward, loss, zero the gradients, backward, optimiser step; see \
-        this lesson's main.swift). Taken once on a fresh PlainNet and the first \(min(training.batchSize, data.train.count)) training images: \
+        this lesson's main.swift). Taken once on a fresh PlainNet and the first \(min(training.batchSize, 64, data.train.count)) training images: \
         the loss on those images was \(Format.fixed(Double(oneStep.before), 4)) before the step and \(Format.fixed(Double(oneStep.after), 4)) after it.
         The trainer repeats that step for every batch of every epoch.
         """)
