@@ -126,26 +126,21 @@ struct Exercise4: ParsableCommand {
         // One training step, written out: what the trainer below repeats for every batch. It is taken here
         // on a fresh PlainNet (its own seed scope, so the training run is unchanged) and the first batch (at most
         // 64 images: the memory check for the full batch size comes with the trainer).
-        let oneStep = Random.withSeed(common.seed) { () -> (before: Float, after: Float) in
+        let oneStep = Random.withSeed(common.seed) { () -> (before: Float, after: Float, images: Int) in
             let model = PlainNet()
             let optimizer = Adam(model.parameters(), lr: training.lr)
             let criterion = CrossEntropyLoss()
-            let (images, labels) = data.train.gather(Array(0..<min(training.batchSize, 64, data.train.count)))
+            let (images, labels) = data.firstImages(upTo: training.batchSize)
             model.train()
             let outputs = model(images)              // forward
             let loss = criterion(outputs, labels)    // loss
             optimizer.zeroGrad()                     // zero the gradients
             loss.backward()                          // backward: a gradient for every parameter
             optimizer.step()                         // Adam moves every parameter
-            return (loss.item(), noGrad { criterion(model(images), labels).item() })
+            return (loss.item(), noGrad { criterion(model(images), labels).item() }, labels.count)
         }
-        lesson.say("""
-        One training step is five lines (forward, loss, zero the gradients, backward, optimiser step; see \
-        this lesson's main.swift). Taken once on a fresh PlainNet and the first \(min(training.batchSize, 64, data.train.count)) training images: \
-        the loss on those images was \(Format.fixed(Double(oneStep.before), 4)) before the step and \(Format.fixed(Double(oneStep.after), 4)) after it.
-        The trainer repeats that step for every batch of every epoch.
-        """)
-        lesson.results.record("one_step_loss", [Double(oneStep.before), Double(oneStep.after)])
+        lesson.reportOneStep(network: "PlainNet", images: oneStep.images,
+                             lossBefore: oneStep.before, lossAfter: oneStep.after)
         let trainer = ComparisonTrainer(data: data, output: output, narrator: lesson, baseSeed: common.seed, seeds: seeds)
         let resnet = try trainer.run(name: "resnet18", displayName: "ResNet-18", epochs: epochs, savedBy: "Exercise 3") { ResNet18() }
         let plain = try trainer.run(name: "plainnet", displayName: "PlainNet", epochs: epochs, savedBy: "an earlier run of this lesson") { PlainNet() }

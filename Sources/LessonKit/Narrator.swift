@@ -79,3 +79,17 @@ public final class Narrator {
         return url.path.hasPrefix(cwd) ? String(url.path.dropFirst(cwd.count)) : url.path
     }
 }
+
+extension Narrator {
+    /// What a lesson's written-out training step measured: the loss on its images before the step
+    /// and after it, said and recorded (`one_step_loss`).
+    public func reportOneStep(network: String, images: Int, lossBefore: Float, lossAfter: Float) {
+        say("""
+        One training step is five lines (forward, loss, zero the gradients, backward, optimiser step; see \
+        this lesson's main.swift). Taken once on a fresh \(network) and the first \(images) training images: \
+        the loss on those images was \(Format.fixed(Double(lossBefore), 4)) before the step and \(Format.fixed(Double(lossAfter), 4)) after it.
+        The trainer repeats that step for every batch of every epoch.
+        """)
+        results.record("one_step_loss", [Double(lossBefore), Double(lossAfter)])
+    }
+}
