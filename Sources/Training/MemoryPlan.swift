@@ -11,8 +11,8 @@ import Layers
 /// moments) what a step allocates at its peak:
 /// - the gradients: one more copy of every weight;
 /// - the activations kept for the backward pass and their gradients: twice every layer's output
-///   (torchinfo's "Forward/backward pass size"), from one traced forward pass of one image, times
-///   the batch.
+///   (torchinfo's "Forward/backward pass size") but the ReLUs folded into a BatchNorm, from one
+///   traced forward pass of one image, times the batch.
 /// Checked against steps measured on the lesson's networks (within 25%; see MemoryPlanTests).
 public struct MemoryPlan: Sendable {
     /// The gradients of the weights, in bytes.
@@ -28,9 +28,20 @@ public struct MemoryPlan: Sendable {
                 baselineBytes: Int = ResidentMemory.bytes() ?? 0) {
         let summary = ModelSummary(model: model, input: [1] + imageShape)
         gradientBytes = summary.parameterBytes
-        activationBytesPerImage = summary.forwardBackwardBytes
+        activationBytesPerImage = MemoryPlan.keptBytesPerImage(summary)
         self.baselineBytes = baselineBytes
         self.batchSize = batchSize
+    }
+
+    /// What this engine keeps per image for the backward pass: torchinfo's count, less the ReLU
+    /// layers the engine folds into the BatchNorm before them (Autograd's DeferredOutput.swift):
+    /// their output takes the place of the BatchNorm's instead of adding to it.
+    static func keptBytesPerImage(_ summary: ModelSummary) -> Int {
+        let leaves = summary.rows.filter { $0.isLeaf && !$0.isIdentity && $0.depth > 0 }
+        let folded = zip(leaves, leaves.dropFirst())
+            .filter { previous, row in previous.typeName == "BatchNorm2d" && row.typeName == "ReLU" }
+            .reduce(0) { $0 + $1.1.outputShape.reduce(1, *) }
+        return summary.forwardBackwardBytes - folded * 2 * ModelSummary.bytesPerValue
     }
 
     /// The estimated peak of one training step, in bytes.
