@@ -175,7 +175,7 @@ struct Exercise1: ParsableCommand {
         the mean ReLU output after each of the 13 convolutions, then one backward pass of the
         cross-entropy loss and the norm of each convolution's weight gradient.
         """)
-        let batch = data.train.gather(Array(0..<min(64, data.train.count)))
+        let batch = data.firstImages(upTo: 64)
         let thisVariant = Variant(kaiming: self.`init` == .kaiming, batchNorm: batchnorm, lr: data.options.lr, optimizer: optimizer)
         let probes: [(variant: Variant, probe: InitProbe)] = Variant.probed.map { variant in
             Random.manualSeed(common.seed)

@@ -42,13 +42,13 @@ public struct LessonData {
         return packageRoot.appendingPathComponent("data").path
     }
 
-    /// Epochs for this lesson: `--epochs`, else 2 in the quick version, else the original schedule.
     /// The first training images for a step shown by hand: a batch of `batchSize`, at most 64 (so an
     /// over-large `--batch-size` is refused by the trainer's memory check, not by this step).
     public func firstImages(upTo batchSize: Int) -> (images: Tensor, labels: [Int]) {
         train.gather(Array(0..<min(batchSize, 64, train.count)))
     }
 
+    /// Epochs for this lesson: `--epochs`, else 2 in the quick version, else the original schedule.
     public func epochs(default schedule: Int) -> Int {
         options.epochs ?? (quick ? LessonData.quickEpochs : schedule)
     }

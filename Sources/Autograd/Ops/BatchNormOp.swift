@@ -41,13 +41,13 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor,
 
     let gamma = weight.scalars, beta = bias.scalars
     let scale = (0..<channels).map { invstd[$0] * gamma[$0] }
-    let map = ChannelStatistics(layout: layout, mean: mean, invstd: invstd, scale: scale, shift: beta)
+    let records = Tensor.wouldRecord(inputs)
     // Evaluation without recording: a fixed per-channel map, which a deferred convolution applies itself.
-    if !training, !Tensor.wouldRecord(inputs),
-       let folded = x.folding(Epilogue(affine: (mean, scale, beta))) {
+    if !training, !records, let folded = x.folding(Epilogue(affine: (mean, scale, beta))) {
         return folded
     }
-    return Tensor.deferring(shape: x.shape, requiresGrad: Tensor.wouldRecord(inputs),
+    let map = ChannelStatistics(layout: layout, mean: mean, invstd: invstd, scale: scale, shift: beta)
+    return Tensor.deferring(shape: x.shape, requiresGrad: records,
                             canApply: { $0.affine == nil }) { epilogue in
         normalized(x, weight: weight, bias: bias, map, training: training, relu: epilogue.relu)
     }
