@@ -67,7 +67,7 @@ extension Tensor {
     /// a + b. For equal shapes the sum is deferred, so that a `relu()` after it runs fused (AddReLU.swift).
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         guard a.shape == b.shape else { return binaryOp(a, b, .add) }
-        return deferring(shape: a.shape, requiresGrad: wouldRecord([a, b]), canApply: { $0.affine == nil }) { epilogue in
+        return deferring(shape: a.shape, requiresGrad: wouldRecord([a, b]), inputs: [a, b], canApply: { $0.affine == nil }) { epilogue in
             epilogue.relu ? addThenReLU(a, b) : binaryOp(a, b, .add)
         }
     }

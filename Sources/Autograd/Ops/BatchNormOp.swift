@@ -47,7 +47,7 @@ public func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor,
         return folded
     }
     let map = ChannelStatistics(layout: layout, mean: mean, invstd: invstd, scale: scale, shift: beta)
-    return Tensor.deferring(shape: x.shape, requiresGrad: records,
+    return Tensor.deferring(shape: x.shape, requiresGrad: records, inputs: [x],
                             canApply: { $0.affine == nil }) { epilogue in
         normalized(x, weight: weight, bias: bias, map, training: training, relu: epilogue.relu)
     }

@@ -8,7 +8,8 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil,
     // Evaluation without gradients: the output is deferred, so that a BatchNorm (its fixed
     // evaluation map) and a ReLU after it are applied as the convolution writes (OutputMap).
     guard GradMode.isEnabled else {
-        return Tensor.deferring(shape: shape, requiresGrad: false, canApply: { _ in true }) { epilogue in
+        return Tensor.deferring(shape: shape, requiresGrad: false, inputs: [input, weight] + (bias.map { [$0] } ?? []),
+                                canApply: { _ in true }) { epilogue in
             let out = Tensor(uninitialized: shape)
             Kernels.convForward(input.data, weight.data,
                                 map: OutputMap(bias: bias?.data, affine: epilogue.affine, relu: epilogue.relu),

@@ -72,9 +72,14 @@ struct CallScope {
 extension Tensor {
     /// `compute(Epilogue())` deferred when fusion is allowed here, else computed now.
     /// `requiresGrad` says whether the output will be recorded (it must be known before it is written).
-    static func deferring(shape: [Int], requiresGrad: Bool, canApply: @escaping (Epilogue) -> Bool,
+    /// The `inputs` that `compute` reads are written now: a deferred output then never waits on
+    /// another, so only one layer's output is pending at a time. (Writing a chain of pending outputs
+    /// at the end would allocate every layer's output before any was freed, and recurse once per layer.)
+    static func deferring(shape: [Int], requiresGrad: Bool, inputs: [Tensor],
+                          canApply: @escaping (Epilogue) -> Bool,
                           compute: @escaping (Epilogue) -> Tensor) -> Tensor {
         guard Deferral.isAllowed else { return compute(Epilogue()) }
+        for input in inputs { input.materialized() }
         return Tensor(deferred: DeferredOutput(epilogue: Epilogue(), canApply: canApply, compute: compute),
                       shape: shape, requiresGrad: requiresGrad)
     }
