@@ -283,6 +283,18 @@ private func expectCleanFailure(_ run: Finished, status: Int32, mentions needles
         let saved = try FileManager.default.contentsOfDirectory(atPath: output.appendingPathComponent("checkpoints").path)
         #expect(saved.contains("vgg16-quick.resume.safetensors"), "\(saved)")
         #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("index.md").path))
+
+        // The same command with --resume: the day starts again at the lesson that stopped, and that
+        // lesson continues from its saved step instead of training VGG-16 from the start.
+        let resumed = try runLesson(builtLesson("AllLessons")!, ["--quick", "--threads", "2", "--output", output.path, "--resume"]) { process, read in
+            if waitFor("(resuming VGG-16", in: read, process: process) { process.interrupt() }
+        }
+        #expect(resumed.stdout.contains("▶ [1/7] Exercise1_VGG starts"), "\(resumed.stdout.suffix(800))")
+        #expect(resumed.stdout.contains("(resuming VGG-16 at epoch 1"), "\(resumed.stdout.suffix(800))")
+        #expect(resumed.status == 130, "stderr: \(resumed.stderr)")
+        #expect(resumed.stderr.contains("AllLessons stopped during Exercise1_VGG"), "\(resumed.stderr)")
+        let savedAgain = try FileManager.default.contentsOfDirectory(atPath: output.appendingPathComponent("checkpoints").path)
+        #expect(savedAgain.contains("vgg16-quick.resume.safetensors"), "the second stop saved again: \(savedAgain)")
     }
 
     /// DepthStudy's default schedule is a fixed number of iterations, whatever the machine's speed;
