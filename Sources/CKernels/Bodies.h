@@ -417,6 +417,10 @@ void CK_NAME(ck_add_in_place)(float *a, const float *b, long n) {
     for (long i = 0; i < n; i++) a[i] += b[i];
 }
 
+void CK_NAME(ck_add)(const float *a, const float *b, float *out, long n) {
+    for (long i = 0; i < n; i++) out[i] = a[i] + b[i];
+}
+
 void CK_NAME(ck_relu)(const float *x, float *out, long n) {
     for (long i = 0; i < n; i++) out[i] = x[i] < 0 ? 0 : x[i];
 }

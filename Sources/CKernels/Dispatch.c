@@ -63,6 +63,10 @@ void ck_relu_backward(ck_isa isa, const float *y, const float *gy, float *gx, lo
     CK_DISPATCH(isa, ck_relu_backward, y, gy, gx, count);
 }
 
+void ck_add(ck_isa isa, const float *a, const float *b, float *out, long count) {
+    CK_DISPATCH(isa, ck_add, a, b, out, count);
+}
+
 void ck_add_relu(ck_isa isa, const float *a, const float *b, float *out, long count) {
     CK_DISPATCH(isa, ck_add_relu, a, b, out, count);
 }

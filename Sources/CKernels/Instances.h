@@ -13,6 +13,7 @@
     void ck_channel_grad_sums_##suffix(const float *, const float *, const float *, long, long, long, float, float, \
                                        double *, double *); \
     void ck_add_in_place_##suffix(float *, const float *, long); \
+    void ck_add_##suffix(const float *, const float *, float *, long); \
     void ck_relu_##suffix(const float *, float *, long); \
     void ck_relu_backward_##suffix(const float *, const float *, float *, long); \
     void ck_add_relu_##suffix(const float *, const float *, float *, long);

@@ -14,6 +14,14 @@ extension Kernels {
         }
     }
 
+    /// out[i] = a[i] + b[i]
+    package static func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count: Int) {
+        let isa = KernelOptions.current.instructionSet.c
+        parallelFor(count) { range in
+            ck_add(isa, a + range.lowerBound, b + range.lowerBound, out + range.lowerBound, range.count)
+        }
+    }
+
     /// out[i] = max(x[i], 0); NaN stays NaN, as torch.relu.
     package static func relu(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count: Int) {
         let isa = KernelOptions.current.instructionSet.c

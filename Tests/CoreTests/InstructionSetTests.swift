@@ -234,12 +234,14 @@ import Testing
                  written(count) { sum in
                      sum.update(from: a, count: count)
                      Kernels.addInPlace(sum, b, count: count)
-                 }]
+                 },
+                 written(count) { Kernels.add(a, b, $0, count: count) }]
             }
         }
         let baseline = try run(.baseline)
+        #expect(baseline[4] == baseline[3], "a + b written out of place is the sum made in place")
         for isa in widerPaths {
-            #expect(difference(try run(isa), baseline) == nil, "\(isa) elementwise (relu, its backward, add + relu, add), count \(count)")
+            #expect(difference(try run(isa), baseline) == nil, "\(isa) elementwise (relu, its backward, add + relu, add in place, add), count \(count)")
         }
     }
 

@@ -40,8 +40,9 @@ extension Tensor {
                     if owned.contains(ObjectIdentifier(existing)) {
                         Kernels.addInPlace(existing.data, gradIn.data, count: existing.count)
                     } else {
-                        let sum = existing.clone()
-                        Kernels.addInPlace(sum.data, gradIn.data, count: sum.count)
+                        // One pass into a new buffer (a copy and then an add in place would be two).
+                        let sum = Tensor(uninitialized: existing.shape)
+                        Kernels.add(existing.data, gradIn.data, sum.data, count: sum.count)
                         owned.insert(ObjectIdentifier(sum))
                         pending[key] = sum
                     }

@@ -69,6 +69,8 @@ void ck_channel_grad_sums(ck_isa isa, const float *x, const float *gy, const flo
 
 /// a[i] += b[i]
 void ck_add_in_place(ck_isa isa, float *a, const float *b, long count);
+/// out[i] = a[i] + b[i]
+void ck_add(ck_isa isa, const float *a, const float *b, float *out, long count);
 /// out[i] = x[i] < 0 ? 0 : x[i]
 void ck_relu(ck_isa isa, const float *x, float *out, long count);
 /// gx[i] = y[i] <= 0 ? 0 : gy[i]
