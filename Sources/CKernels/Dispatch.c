@@ -70,3 +70,11 @@ void ck_add(ck_isa isa, const float *a, const float *b, float *out, long count) 
 void ck_add_relu(ck_isa isa, const float *a, const float *b, float *out, long count) {
     CK_DISPATCH(isa, ck_add_relu, a, b, out, count);
 }
+
+void ck_spin_pause(void) {
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}

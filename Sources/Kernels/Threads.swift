@@ -32,18 +32,21 @@ public enum Threads {
         return try $scoped.withValue(max(1, threads)) { try body() }
     }
 
-    /// Runs `body(0..<workers)` in parallel on Dispatch's threads. Task-local values do not follow
-    /// work onto those threads, so each worker is given the caller's thread count and kernel options
-    /// again: a kernel called inside sees what its caller sees.
+    /// Runs `body(0..<workers)` in parallel: on the engine's `WorkerPool`, or on Dispatch's threads
+    /// when the pool is running another job. Task-local values do not follow work onto other
+    /// threads, so each worker is given the caller's thread count and kernel options again: a
+    /// kernel called inside sees what its caller sees.
     static func concurrentPerform(_ workers: Int, _ body: (Int) -> Void) {
         let (threads, options) = (count, KernelOptions.current)
+        let scoped = { (worker: Int) in
+            $scoped.withValue(threads) { KernelOptions.$current.withValue(options) { body(worker) } }
+        }
+        if WorkerPool.shared.run(workers, scoped) { return }
         // Unchecked: concurrentPerform returns only when every worker has, so `body` (and what it
         // captures, typically pointers into buffers each worker writes a disjoint part of) outlives them.
-        withoutActuallyEscaping(body) { body in
-            let work = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                $scoped.withValue(threads) { KernelOptions.$current.withValue(options) { work.value(worker) } }
-            }
+        withoutActuallyEscaping(scoped) { scoped in
+            let work = UncheckedSendable(scoped)
+            DispatchQueue.concurrentPerform(iterations: workers) { work.value($0) }
         }
     }
 }

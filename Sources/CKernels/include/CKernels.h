@@ -78,6 +78,9 @@ void ck_relu_backward(ck_isa isa, const float *y, const float *gy, float *gx, lo
 /// out[i] = max(a[i] + b[i], 0), NaN kept
 void ck_add_relu(ck_isa isa, const float *a, const float *b, float *out, long count);
 
+/// A hint to the processor that this thread is waiting in a loop (x86 `pause`, Arm `yield`).
+void ck_spin_pause(void);
+
 #ifdef __cplusplus
 }
 #endif

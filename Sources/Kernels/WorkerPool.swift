@@ -1,0 +1,113 @@
+import CKernels
+import Foundation
+import Synchronization
+
+/// Helper threads that stay awake for a moment between jobs, for the engine's parallel loops.
+///
+/// Why: a ResNet-18 training step hands work to the cores about 1,600 times (every convolution,
+/// BatchNorm and elementwise pass). Dispatch's workers went to sleep between those hand-offs, so
+/// each paid a wake-up: a futex call and a context switch (1,600 of each per step, measured with
+/// `perf stat`). A helper here waits for the next job by spinning for `spinSeconds` first, so the
+/// back-to-back jobs of a step find it awake; after that long without work it sleeps until woken.
+///
+/// One job runs at a time. A call made while the pool is busy (from a helper, or from a second
+/// task running kernels at the same time) returns false and the caller uses Dispatch instead.
+/// Worker `i` of a job always runs `body(i)`, whichever thread it is on, so results do not depend
+/// on the pool.
+final class WorkerPool: @unchecked Sendable {
+    static let shared = WorkerPool()
+
+    /// How long an idle helper keeps spinning before it sleeps.
+    private static let spinSeconds = 0.0002
+
+    private final class Helper: Sendable {
+        let index: Int
+        let sleeping = Atomic<Bool>(false)
+        let wake = DispatchSemaphore(value: 0)
+        init(index: Int) { self.index = index }
+    }
+
+    private let busy = Atomic<Bool>(false)
+    /// Bumped once per job; a helper runs a job when it sees a new value.
+    private let generation = Atomic<Int>(0)
+    /// Helpers that have not finished the current job.
+    private let unfinished = Atomic<Int>(0)
+    // Written by the caller before `generation` is bumped, read by helpers after they see it.
+    nonisolated(unsafe) private var job: ((Int) -> Void)?
+    nonisolated(unsafe) private var jobWorkers = 0
+    nonisolated(unsafe) private var helpers: [Helper] = []
+
+    /// Runs `body(0..<workers)` in parallel, `body(0)` on the calling thread, and returns when all
+    /// have; or returns false at once, having run nothing, when another job holds the pool.
+    func run(_ workers: Int, _ body: (Int) -> Void) -> Bool {
+        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
+        defer { busy.store(false, ordering: .releasing) }
+        while helpers.count < workers - 1 { startHelper() }
+        withoutActuallyEscaping(body) { body in
+            job = body
+            jobWorkers = workers
+            // Every helper takes part (those beyond `workers` do nothing), so none can still be
+            // reading this job's fields when the next one is written.
+            unfinished.store(helpers.count, ordering: .sequentiallyConsistent)
+            generation.wrappingAdd(1, ordering: .sequentiallyConsistent)
+            for helper in helpers where helper.sleeping.exchange(false, ordering: .sequentiallyConsistent) {
+                helper.wake.signal()
+            }
+            body(0)
+            waitForHelpers()
+            job = nil
+        }
+        return true
+    }
+
+    /// Spins while the helpers finish (they are running, so this is short); on a machine busy
+    /// with other work, gives the core away between checks after a while.
+    private func waitForHelpers() {
+        var spins = 0
+        while unfinished.load(ordering: .acquiring) > 0 {
+            spins += 1
+            if spins < 20_000 { ck_spin_pause() } else { sched_yield() }
+        }
+    }
+
+    private func startHelper() {
+        let helper = Helper(index: helpers.count + 1)
+        let seen = generation.load(ordering: .acquiring)
+        helpers.append(helper)
+        let pool = UncheckedSendable(self)
+        Thread.detachNewThread { pool.value.serve(helper, from: seen) }
+    }
+
+    /// A helper's life: wait for a new job, run its share, repeat.
+    private func serve(_ helper: Helper, from start: Int) {
+        var seen = start
+        while true {
+            seen = nextGeneration(after: seen, helper)
+            if helper.index < jobWorkers, let job { job(helper.index) }
+            unfinished.subtract(1, ordering: .releasing)
+        }
+    }
+
+    /// Waits until `generation` moves past `seen`: spinning first, then asleep until a caller
+    /// clears `sleeping` and signals.
+    private func nextGeneration(after seen: Int, _ helper: Helper) -> Int {
+        var spinUntil = DispatchTime.now().uptimeNanoseconds + UInt64(Self.spinSeconds * 1e9)
+        var spins = 0
+        while true {
+            let current = generation.load(ordering: .acquiring)
+            if current != seen { return current }
+            spins += 1
+            if spins % 64 != 0 || DispatchTime.now().uptimeNanoseconds < spinUntil {
+                ck_spin_pause()
+                continue
+            }
+            helper.sleeping.store(true, ordering: .sequentiallyConsistent)
+            if generation.load(ordering: .sequentiallyConsistent) == seen {
+                helper.wake.wait()                 // the caller cleared `sleeping` and signalled
+            } else if !helper.sleeping.exchange(false, ordering: .sequentiallyConsistent) {
+                helper.wake.wait()                 // the caller cleared it first: take its signal
+            }
+            spinUntil = DispatchTime.now().uptimeNanoseconds + UInt64(Self.spinSeconds * 1e9)
+        }
+    }
+}
