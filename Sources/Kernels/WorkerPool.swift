@@ -22,19 +22,18 @@ final class WorkerPool: @unchecked Sendable {
 
     private final class Helper: Sendable {
         let index: Int
+        /// Bumped by the caller to hand this helper a job; the helper runs one per new value.
+        let ticket = Atomic<Int>(0)
         let sleeping = Atomic<Bool>(false)
         let wake = DispatchSemaphore(value: 0)
         init(index: Int) { self.index = index }
     }
 
     private let busy = Atomic<Bool>(false)
-    /// Bumped once per job; a helper runs a job when it sees a new value.
-    private let generation = Atomic<Int>(0)
     /// Helpers that have not finished the current job.
     private let unfinished = Atomic<Int>(0)
-    // Written by the caller before `generation` is bumped, read by helpers after they see it.
+    // Written by the caller before it hands out tickets, read by the helpers it handed them to.
     nonisolated(unsafe) private var job: ((Int) -> Void)?
-    nonisolated(unsafe) private var jobWorkers = 0
     nonisolated(unsafe) private var helpers: [Helper] = []
 
     /// Runs `body(0..<workers)` in parallel, `body(0)` on the calling thread, and returns when all
@@ -45,13 +44,10 @@ final class WorkerPool: @unchecked Sendable {
         while helpers.count < workers - 1 { startHelper() }
         withoutActuallyEscaping(body) { body in
             job = body
-            jobWorkers = workers
-            // Every helper takes part (those beyond `workers` do nothing), so none can still be
-            // reading this job's fields when the next one is written.
-            unfinished.store(helpers.count, ordering: .sequentiallyConsistent)
-            generation.wrappingAdd(1, ordering: .sequentiallyConsistent)
-            for helper in helpers where helper.sleeping.exchange(false, ordering: .sequentiallyConsistent) {
-                helper.wake.signal()
+            unfinished.store(workers - 1, ordering: .sequentiallyConsistent)
+            for helper in helpers.prefix(workers - 1) {
+                helper.ticket.wrappingAdd(1, ordering: .sequentiallyConsistent)
+                if helper.sleeping.exchange(false, ordering: .sequentiallyConsistent) { helper.wake.signal() }
             }
             body(0)
             waitForHelpers()
@@ -72,29 +68,28 @@ final class WorkerPool: @unchecked Sendable {
 
     private func startHelper() {
         let helper = Helper(index: helpers.count + 1)
-        let seen = generation.load(ordering: .acquiring)
         helpers.append(helper)
         let pool = UncheckedSendable(self)
-        Thread.detachNewThread { pool.value.serve(helper, from: seen) }
+        Thread.detachNewThread { pool.value.serve(helper) }
     }
 
-    /// A helper's life: wait for a new job, run its share, repeat.
-    private func serve(_ helper: Helper, from start: Int) {
-        var seen = start
+    /// A helper's life: wait for a ticket, run its share of the job, repeat.
+    private func serve(_ helper: Helper) {
+        var seen = 0
         while true {
-            seen = nextGeneration(after: seen, helper)
-            if helper.index < jobWorkers, let job { job(helper.index) }
+            seen = nextTicket(after: seen, helper)
+            job?(helper.index)
             unfinished.subtract(1, ordering: .releasing)
         }
     }
 
-    /// Waits until `generation` moves past `seen`: spinning first, then asleep until a caller
-    /// clears `sleeping` and signals.
-    private func nextGeneration(after seen: Int, _ helper: Helper) -> Int {
+    /// Waits until the helper's ticket moves past `seen`: spinning first, then asleep until a
+    /// caller clears `sleeping` and signals.
+    private func nextTicket(after seen: Int, _ helper: Helper) -> Int {
         var spinUntil = DispatchTime.now().uptimeNanoseconds + UInt64(Self.spinSeconds * 1e9)
         var spins = 0
         while true {
-            let current = generation.load(ordering: .acquiring)
+            let current = helper.ticket.load(ordering: .acquiring)
             if current != seen { return current }
             spins += 1
             if spins % 64 != 0 || DispatchTime.now().uptimeNanoseconds < spinUntil {
@@ -102,7 +97,7 @@ final class WorkerPool: @unchecked Sendable {
                 continue
             }
             helper.sleeping.store(true, ordering: .sequentiallyConsistent)
-            if generation.load(ordering: .sequentiallyConsistent) == seen {
+            if helper.ticket.load(ordering: .sequentiallyConsistent) == seen {
                 helper.wake.wait()                 // the caller cleared `sleeping` and signalled
             } else if !helper.sleeping.exchange(false, ordering: .sequentiallyConsistent) {
                 helper.wake.wait()                 // the caller cleared it first: take its signal
