@@ -11,7 +11,8 @@ import Synchronization
 /// back-to-back jobs of a step find it awake; after that long without work it sleeps until woken.
 ///
 /// One job runs at a time. A call made while the pool is busy (from a helper, or from a second
-/// task running kernels at the same time) returns false and the caller uses Dispatch instead.
+/// task running kernels at the same time), or one asking for more workers than there are cores,
+/// returns false and the caller uses Dispatch instead.
 /// Worker `i` of a job always runs `body(i)`, whichever thread it is on, so results do not depend
 /// on the pool.
 final class WorkerPool: @unchecked Sendable {
@@ -36,9 +37,19 @@ final class WorkerPool: @unchecked Sendable {
     nonisolated(unsafe) private var job: ((Int) -> Void)?
     nonisolated(unsafe) private var helpers: [Helper] = []
 
+    /// More workers than cores would leave spinning helpers competing with the ones doing the work:
+    /// such jobs go to Dispatch, whose idle threads sleep.
+    private static let cores = ProcessInfo.processInfo.activeProcessorCount
+
     /// Runs `body(0..<workers)` in parallel, `body(0)` on the calling thread, and returns when all
-    /// have; or returns false at once, having run nothing, when another job holds the pool.
+    /// have; or returns false at once, having run nothing, when another job holds the pool or the
+    /// job asks for more workers than the machine has cores.
     func run(_ workers: Int, _ body: (Int) -> Void) -> Bool {
+        guard workers > 1 else {
+            if workers == 1 { body(0) }
+            return true
+        }
+        guard workers <= Self.cores else { return false }
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
         defer { busy.store(false, ordering: .releasing) }
         while helpers.count < workers - 1 { startHelper() }
